@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`. Both bootstrap .venv themselves and
+# reinstall when pyproject.toml is newer than the last install.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench venv clean screenshot
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/creator-studio gui
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check studio backend_stub tests bench plugins
+	$(BIN)/ruff format --check studio backend_stub tests bench plugins
+
+bench: $(STAMP)
+	@set -e; for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

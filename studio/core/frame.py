@@ -1,0 +1,116 @@
+"""The frame that flows through decode -> filters -> compositor -> encoder.
+
+A frame is held in whichever layout it last had: planar YUV 4:2:0 (``yuv420p``: three uint8
+planes, chroma at half size, BT.709 limited range as the encoders want it) or packed RGB
+(``rgb24``: HxWx3 uint8). Converting costs ~1.6 ms at 1080x1920 with OpenCV, so stages ask
+for the layout they need (:meth:`as_rgb`, :meth:`as_yuv`) and the conversion happens only
+when the layout really changes. Width and height are always even.
+
+This is vocabulary shared by media, effects and render; it does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+YUV420P = "yuv420p"
+RGB24 = "rgb24"
+
+
+@dataclass(eq=False)
+class Frame:
+    width: int
+    height: int
+    _rgb: np.ndarray | None = None
+    _yuv: np.ndarray | None = None  # I420 as one (h*3/2, w) uint8 array: Y, then U, then V
+
+    @classmethod
+    def from_rgb(cls, rgb: np.ndarray) -> Frame:
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an HxWx3 uint8 RGB array, got {rgb.shape} {rgb.dtype}")
+        h, w = rgb.shape[:2]
+        if h % 2 or w % 2:
+            rgb = rgb[: h - h % 2, : w - w % 2]
+            h, w = rgb.shape[:2]
+        return cls(w, h, _rgb=np.ascontiguousarray(rgb))
+
+    @classmethod
+    def from_i420(cls, i420: np.ndarray, width: int, height: int) -> Frame:
+        if i420.shape != (height * 3 // 2, width) or i420.dtype != np.uint8:
+            raise ValueError(f"expected a ({height * 3 // 2}, {width}) uint8 I420 array, got {i420.shape}")
+        return cls(width, height, _yuv=i420)
+
+    @classmethod
+    def from_planes(cls, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> Frame:
+        h, w = y.shape
+        buf = np.empty((h * 3 // 2, w), np.uint8)
+        buf[:h] = y
+        buf[h:].reshape(-1)[: u.size] = u.reshape(-1)
+        buf[h:].reshape(-1)[u.size :] = v.reshape(-1)
+        return cls(w, h, _yuv=buf)
+
+    @classmethod
+    def black(cls, width: int, height: int) -> Frame:
+        buf = np.empty((height * 3 // 2, width), np.uint8)
+        buf[:height] = 16
+        buf[height:] = 128
+        return cls(width, height, _yuv=buf)
+
+    @property
+    def layout(self) -> str:
+        return YUV420P if self._yuv is not None else RGB24
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.height, self.width
+
+    def as_rgb(self) -> np.ndarray:
+        """HxWx3 uint8 RGB (converted from YUV once, then kept)."""
+        if self._rgb is None:
+            import cv2
+
+            assert self._yuv is not None
+            self._rgb = cv2.cvtColor(self._yuv, cv2.COLOR_YUV2RGB_I420)
+        return self._rgb
+
+    def as_i420(self) -> np.ndarray:
+        """The (h*3/2, w) I420 buffer (converted from RGB once, then kept)."""
+        if self._yuv is None:
+            import cv2
+
+            assert self._rgb is not None
+            self._yuv = cv2.cvtColor(self._rgb, cv2.COLOR_RGB2YUV_I420)
+        return self._yuv
+
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Views of the Y, U and V planes of the I420 buffer (writes go into the frame)."""
+        buf = self.as_i420()
+        h, w = self.height, self.width
+        chroma = buf[h:].reshape(-1)
+        quarter = (h // 2) * (w // 2)
+        return (
+            buf[:h],
+            chroma[:quarter].reshape(h // 2, w // 2),
+            chroma[quarter:].reshape(h // 2, w // 2),
+        )
+
+    def with_rgb(self, rgb: np.ndarray) -> Frame:
+        """A new frame holding ``rgb`` (same size), e.g. the output of an RGB filter."""
+        if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
+            raise ValueError(
+                f"expected ({self.height}, {self.width}, 3) uint8, got {rgb.shape} {rgb.dtype}"
+            )
+        return Frame(self.width, self.height, _rgb=rgb)
+
+    def with_i420(self, i420: np.ndarray) -> Frame:
+        return Frame.from_i420(i420, self.width, self.height)
+
+    def copy(self) -> Frame:
+        return Frame(
+            self.width,
+            self.height,
+            _rgb=None if self._rgb is None else self._rgb.copy(),
+            _yuv=None if self._yuv is None else self._yuv.copy(),
+        )
