@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -80,7 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.profile:
-        os.environ["CREATOR_STUDIO_PROFILE"] = args.profile
+        from studio.config import ConfigError, validate_profile
+
+        try:
+            os.environ["CREATOR_STUDIO_PROFILE"] = validate_profile(args.profile)
+        except ConfigError as exc:
+            print(f"creator-studio: {exc}", file=sys.stderr)
+            return 2
     if args.safe_mode:
         os.environ["CREATOR_STUDIO_SAFE_MODE"] = "1"
     from studio import logs
