@@ -29,5 +29,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@set -e; for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
 
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/ui/test_screenshot.py -q
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -39,9 +39,11 @@ def _available(name: str) -> bool:
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The top-level parser; only the chosen subcommand's module is imported."""
-    listing = "\n".join(
-        f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items() if _available(name)
-    )
+    listing = ""
+    if command is None:
+        listing = "\n".join(
+            f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items() if _available(name)
+        )
     parser = argparse.ArgumentParser(
         prog="creator-studio",
         description="Creator Studio: edit, export and publish short vertical videos.",

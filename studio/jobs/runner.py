@@ -194,8 +194,9 @@ class JobRunner:
                 handle.state = JobState.CANCELLED
                 finish(on_cancelled)
             except BaseException as exc:
-                handle.state, handle.error = JobState.FAILED, exc
-                finish((lambda: on_failure(exc)) if on_failure else None)
+                error = exc  # `exc` is unbound when the except block ends; the callback runs later
+                handle.state, handle.error = JobState.FAILED, error
+                finish((lambda: on_failure(error)) if on_failure else None)
             else:
                 if handle.cancel_event.is_set():
                     handle.state = JobState.CANCELLED

@@ -122,3 +122,22 @@ def test_cancelled_exception_is_not_a_failure(runner: JobRunner) -> None:
     handle = runner.submit(quits, on_failure=lambda e: pytest.fail("not a failure"))
     assert handle.wait(5)
     assert handle.state is JobState.CANCELLED
+
+
+def test_failure_reaches_a_deferred_dispatcher() -> None:
+    """A GUI dispatcher runs callbacks later, on another thread: the error must still arrive."""
+    queue: list = []
+    runner = JobRunner(dispatcher=queue.append)
+    errors: list[BaseException] = []
+    try:
+        handle = runner.submit(lambda ctx: 1 / 0, on_failure=errors.append)
+        deadline = time.monotonic() + 5
+        while not handle.finished and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        for fn in list(queue):
+            fn()
+        assert handle.wait(1)
+        assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
+    finally:
+        runner.shutdown()

@@ -1,0 +1,97 @@
+"""Start-up time: `python -m studio gui --quit-when-shown` versus a bare PySide6 window.
+
+Both run as whole processes (interpreter start, imports, QApplication, first paint, exit),
+offscreen, alternating so that machine noise hits both alike. Prints the medians, the
+difference and the ratio. Target: the studio within 1 s of launch.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/startup.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+
+class Window(QMainWindow):
+    painted = False
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if not self.painted:
+            self.painted = True
+            QTimer.singleShot(0, self.close)
+
+
+app = QApplication(sys.argv)
+window = Window()
+window.resize(1000, 680)
+window.show()
+sys.exit(app.exec())
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stderr}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=7, help="repetitions of each (default 7)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
+        bare_script = Path(tmp) / "bare_window.py"
+        bare_script.write_text(BARE_WINDOW, encoding="utf-8")
+        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+        env["CREATOR_STUDIO_HOME"] = str(Path(tmp) / "home")
+        # An installed app runs from compiled bytecode (pip compiles on install); cache it in
+        # the temp dir even where PYTHONDONTWRITEBYTECODE is set, without touching the tree.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        studio_cmd = [sys.executable, "-m", "studio", "gui", "--quit-when-shown"]
+        bare_cmd = [sys.executable, str(bare_script)]
+        timed(studio_cmd, env)  # first run creates the profile folders and warms the file cache
+        timed(bare_cmd, env)
+        studio, bare = [], []
+        for _ in range(args.runs):
+            studio.append(timed(studio_cmd, env))
+            bare.append(timed(bare_cmd, env))
+    s, b = statistics.median(studio), statistics.median(bare)
+    print(f"runs: {args.runs} each, platform {env['QT_QPA_PLATFORM']}, bytecode cached (warm start)")
+    print(
+        f"creator-studio gui (launch -> window shown -> exit): median {s * 1000:7.0f} ms  "
+        f"(min {min(studio) * 1000:.0f}, max {max(studio) * 1000:.0f})"
+    )
+    print(
+        f"bare PySide6 QMainWindow   (baseline):             median {b * 1000:7.0f} ms  "
+        f"(min {min(bare) * 1000:.0f}, max {max(bare) * 1000:.0f})"
+    )
+    print(
+        f"difference: {(s - b) * 1000:+.0f} ms   ratio: {s / b:.2f}x   target: studio < 1000 ms -> "
+        f"{'met' if s < 1.0 else 'NOT met'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

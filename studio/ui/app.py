@@ -1,0 +1,182 @@
+"""`creator-studio gui`: start the editor window.
+
+The top level imports only the standard library (the CLI convention); Qt and the window are
+imported inside :func:`main`. ``--quit-when-shown`` exits right after the window's first
+paint (for the start-up bench and tests); ``--screenshot`` waits for imported files to be
+thumbnailed and the first clip's frame to be shown, saves the window as PNG and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_TIMEOUT_S = 20.0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", help="media files to import into the bin")
+    parser.add_argument(
+        "--quit-when-shown", action="store_true", help="exit as soon as the window is shown (start-up timing)"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="save the window as a PNG once the given files are loaded, then exit",
+    )
+
+
+def _no_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if _no_display():
+        print(
+            "creator-studio: no display found (DISPLAY/WAYLAND_DISPLAY unset); "
+            "run it in a desktop session, or set QT_QPA_PLATFORM=offscreen for headless use",
+            file=sys.stderr,
+        )
+        return 2
+    screenshot = Path(args.screenshot).expanduser().absolute() if args.screenshot else None
+    if screenshot is not None and not screenshot.parent.is_dir():
+        print(f"creator-studio: cannot save the screenshot: no folder {screenshot.parent}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from studio.config import ConfigError, app_paths, load_settings
+
+    try:
+        paths = app_paths().ensure()
+    except (ConfigError, OSError) as exc:
+        print(f"creator-studio: {exc}", file=sys.stderr)
+        return 2
+
+    from studio.ui.main_window import MainWindow
+    from studio.ui.theme import ThemeController
+
+    _route_qt_messages()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Creator Studio")
+    app.setOrganizationName("Creator Studio")
+    app.setDesktopFileName("creator-studio")
+
+    settings = load_settings(paths)
+    theme = ThemeController(app, settings.theme)
+    log.info(
+        "Creator Studio, profile %s: data %s, settings %s, cache %s, logs %s",
+        paths.profile,
+        paths.data,
+        paths.config,
+        paths.cache,
+        paths.logs,
+    )
+    window = MainWindow(paths=paths, settings=settings, theme=theme)
+    window.restore_layout()
+
+    opened: list[str] = []
+
+    def open_first(*_args: object) -> None:
+        """Preview the first usable file in the order given, once the ones before it are read."""
+        if opened:
+            return
+        for name in args.files:
+            entry = window.bin.entry(name)
+            if entry is None:
+                continue
+            if entry.state == "loading":
+                return
+            if entry.previewable:
+                opened.append(entry.path)
+                window.open_in_player(entry.path)
+                return
+
+    window.bin.imported.connect(open_first)
+    window.bin.importFailed.connect(open_first)
+    exit_code = [0]
+
+    def shown() -> None:
+        log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
+        if args.quit_when_shown and screenshot is None:
+            QTimer.singleShot(0, window.close)
+        elif screenshot is not None:
+            _when_ready(window, bool(args.files), lambda: _save_screenshot(window, screenshot, exit_code))
+
+    window.firstPainted.connect(shown)
+    if args.files:
+        window.import_files(args.files)
+    window.show()
+    code = app.exec()
+    return exit_code[0] or int(code)
+
+
+_QT_NOISE = ("propagateSizeHints",)
+
+
+def _route_qt_messages() -> None:
+    """Qt's own warnings go to our log (and its secret filter) instead of raw stderr."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        level = levels.get(kind, logging.WARNING)
+        if any(noise in message for noise in _QT_NOISE):
+            level = logging.DEBUG
+        qt_log.log(level, "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def _when_ready(window: MainWindow, wait_for_files: bool, then: Callable[[], None]) -> None:
+    """Call ``then`` once imports have finished and a previewed clip shows a frame."""
+    from PySide6.QtCore import QTimer
+
+    deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
+    timer = QTimer(window)
+
+    def poll() -> None:
+        bin_, player = window.bin, window.player
+        wants_frame = any(e.previewable for e in bin_.entries)
+        ready = not wait_for_files or (not bin_.busy and (not wants_frame or player.current_index >= 0))
+        if ready or time.monotonic() > deadline:
+            timer.stop()
+            if not ready:
+                log.warning("screenshot taken before everything loaded")
+            QTimer.singleShot(100, then)
+
+    timer.timeout.connect(poll)
+    timer.start(50)
+
+
+def _save_screenshot(window: MainWindow, path: Path, exit_code: list[int]) -> None:
+    pixmap = window.grab()
+    if not pixmap.save(str(path), "PNG"):
+        print(f"creator-studio: could not write the screenshot {path}", file=sys.stderr)
+        exit_code[0] = 1
+    else:
+        print(f"saved {path}")
+    window.close()
