@@ -99,9 +99,7 @@ class Frame:
     def with_rgb(self, rgb: np.ndarray) -> Frame:
         """A new frame holding ``rgb`` (same size), e.g. the output of an RGB filter."""
         if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
-            raise ValueError(
-                f"expected ({self.height}, {self.width}, 3) uint8, got {rgb.shape} {rgb.dtype}"
-            )
+            raise ValueError(f"expected ({self.height}, {self.width}, 3) uint8, got {rgb.shape} {rgb.dtype}")
         return Frame(self.width, self.height, _rgb=rgb)
 
     def with_i420(self, i420: np.ndarray) -> Frame:
