@@ -62,11 +62,17 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+_OPTIONS_WITH_VALUE = {"--profile"}
+
+
 def _find_command(argv: Sequence[str]) -> str | None:
-    for arg in argv:
+    args = iter(argv)
+    for arg in args:
         if arg in COMMANDS:
             return arg
-        if not arg.startswith("-"):
+        if arg in _OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
             return None
     return None
 
