@@ -23,8 +23,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drafts": ("studio.drafts.cli", "list, import, export and delete stored drafts"),
     "plugins": ("studio.effects.cli", "list, inspect and scaffold filter plugins"),
     "models": ("studio.effects.cli_models", "add and list ONNX models used by model filters"),
-    "publish": ("studio.upload.cli", "queue a video for upload and watch the queue"),
-    "sync": ("studio.sync.cli", "sign in, sync analytics, show what the engine knows"),
     "backend": ("backend_stub.cli", "run the local platform API stand-in"),
 }
 
