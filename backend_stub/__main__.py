@@ -1,0 +1,3 @@
+from backend_stub.cli import run
+
+raise SystemExit(run())
