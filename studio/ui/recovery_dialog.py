@@ -1,0 +1,138 @@
+"""After a crash: show what an unsaved autosave changed and let the creator choose.
+
+Restore makes the autosave the draft's current version (a new revision, the saved one stays in
+history); Keep both leaves the draft as saved and opens the autosave as a new draft; Discard stops
+offering it (it stays in the history). Closing the dialog decides nothing: it is offered again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.drafts import DraftStore
+from studio.drafts import recovery as rec
+
+if TYPE_CHECKING:
+    from studio.config import AppPaths
+
+
+class RecoveryDialog(QDialog):
+    RESTORED, KEPT_BOTH, DISCARDED = "restored", "kept_both", "discarded"
+
+    def __init__(self, store: DraftStore, offer: rec.RecoveryOffer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.offer = offer
+        self.outcome: str | None = None
+        self.draft_to_open: int | None = None
+        self.setWindowTitle("Recover unsaved work")
+        when = time.strftime("%H:%M:%S on %Y-%m-%d", time.localtime(offer.autosave_at))
+        heading = QLabel(
+            f"<b>Creator Studio closed unexpectedly.</b><br>Changes to “{offer.title or 'Untitled'}” "
+            f"were autosaved at {when} but never saved. Nothing has been changed yet."
+        )
+        heading.setWordWrap(True)
+
+        self.changes = QTableWidget(len(offer.changes), 3)
+        self.changes.setHorizontalHeaderLabels(["", "Saved", "Autosave"])
+        self.changes.verticalHeader().setVisible(False)
+        self.changes.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, change in enumerate(offer.changes):
+            for col, text in enumerate((change.what, change.before, change.after)):
+                self.changes.setItem(row, col, QTableWidgetItem(text))
+        self.changes.resizeColumnsToContents()
+        self.changes.horizontalHeader().setStretchLastSection(True)
+        rows_height = sum(self.changes.rowHeight(r) for r in range(self.changes.rowCount()))
+        self.changes.setFixedHeight(self.changes.horizontalHeader().sizeHint().height() + rows_height + 4)
+        self.changes.setVisible(bool(offer.changes))
+        unchanged = QLabel("Title, duration and clip counts are the same; see the details below.")
+        unchanged.setVisible(not offer.changes)
+
+        self.diff = QPlainTextEdit(offer.diff or "(the documents are identical)")
+        self.diff.setReadOnly(True)
+        self.diff.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.diff.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+        buttons = QDialogButtonBox()
+        self.restore_button = QPushButton("Restore autosave")
+        self.keep_both_button = QPushButton("Keep both")
+        self.discard_button = QPushButton("Discard autosave")
+        self.restore_button.setDefault(True)
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.keep_both_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.restore_button.clicked.connect(self.restore)
+        self.keep_both_button.clicked.connect(self.keep_both)
+        self.discard_button.clicked.connect(self.discard)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.changes)
+        layout.addWidget(unchanged)
+        layout.addWidget(QLabel("What changed (saved → autosave):"))
+        layout.addWidget(self.diff, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 560)
+
+    def restore(self) -> None:
+        rec.restore(self.store, self.offer)
+        self.outcome, self.draft_to_open = self.RESTORED, self.offer.draft_id
+        self.accept()
+
+    def keep_both(self) -> None:
+        self.draft_to_open = rec.keep_both(self.store, self.offer)
+        self.outcome = self.KEPT_BOTH
+        self.accept()
+
+    def discard(self) -> None:
+        rec.discard(self.store, self.offer)
+        self.outcome = self.DISCARDED
+        self.accept()
+
+
+def offer_recovery(store: DraftStore, parent: QWidget | None = None) -> list[RecoveryDialog]:
+    """Show a dialog for every draft with unsaved autosaves (call after
+    :meth:`studio.drafts.recovery.SessionLock.acquire` reported a stale lock)."""
+    dialogs = []
+    for offer in rec.recovery_offers(store):
+        dialog = RecoveryDialog(store, offer, parent)
+        dialog.exec()
+        dialogs.append(dialog)
+    return dialogs
+
+
+def start_drafts_session(
+    store: DraftStore, paths: AppPaths, parent: QWidget | None = None
+) -> tuple[rec.SessionLock | None, list[RecoveryDialog]]:
+    """Take the profile's session lock at start-up; after an unclean exit, offer recovery.
+
+    Returns the lock (release it on a clean exit) and the dialogs shown (their ``draft_to_open``
+    says what to open). ``(None, [])`` when another running instance holds the profile: the
+    creator was told, and this instance must not write autosaves over the other's.
+    """
+    lock = rec.SessionLock(paths.data)
+    try:
+        stale = lock.acquire()
+    except rec.SessionBusy as exc:
+        QMessageBox.warning(
+            parent,
+            "Creator Studio is already running",
+            f"{exc}. Use that window, or start this one with another profile (--profile NAME).",
+        )
+        return None, []
+    return lock, offer_recovery(store, parent) if stale is not None else []
