@@ -72,10 +72,11 @@ async def upload_chunk(request: Request, upload_id: str = "", upload_token: str 
     if row is None or not hmac.compare_digest(row["upload_token_hash"], digest(upload_token)):
         return _answer(404, "invalid_upload_url", "No upload task for this URL.")
     total, uploaded = row["video_size"], row["uploaded_bytes"]
+    if uploaded >= total:
+        # Also after processing moved on: a client whose last answer was lost learns it is done.
+        return _answer(416, "invalid_file_upload", "All parts were already received.", uploaded, total)
     if row["status"] != "PROCESSING_UPLOAD":
         return _answer(404, "invalid_upload_url", f"The upload task is {row['status'].lower()}.")
-    if uploaded >= total:
-        return _answer(416, "invalid_file_upload", "All parts were already received.", uploaded, total)
     if stub.now() > row["upload_expires_at"]:
         return _answer(403, "upload_url_expired", "The upload URL has expired; start a new upload.")
     headers = request.headers
