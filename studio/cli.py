@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drafts": ("studio.drafts.cli", "list, import, export and delete stored drafts"),
     "plugins": ("studio.effects.cli", "list, inspect and scaffold filter plugins"),
     "models": ("studio.effects.cli_models", "add and list ONNX models used by model filters"),
+    "audio": ("studio.audio.cli", "list audio devices, play a test tone, record a voice-over"),
     "backend": ("backend_stub.cli", "run the local platform API stand-in"),
 }
 
