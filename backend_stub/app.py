@@ -16,7 +16,15 @@ from .state import StubState
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        loc = tuple(err.get("loc", ()))
+        kind = err.get("type")
+        if kind == "json_invalid":  # loc is ("body", <character offset>): no field to name
+            parts.append("The request body is not valid JSON.")
+            continue
+        if loc == ("body",) and kind == "missing":
+            parts.append("The request body is missing; send a JSON object.")
+            continue
+        where = ".".join(str(p) for p in loc if p != "body")
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
     return "; ".join(parts) or "The request is invalid."
 

@@ -9,6 +9,7 @@ sources are rewritten to point there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import shutil
 import time
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ FORMAT = "csdraft"
 VERSION = 1
 MAX_JSON_BYTES = 64 * 1024 * 1024
 _MEDIA_NAME = re.compile(r"^media/[0-9]+-[^/\\]{1,200}$")
+# What reading a member of a damaged zip raises (bad CRC, bad deflate data, cut short).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def _resolve(source: str, base: Path | None) -> Path:
@@ -88,9 +92,11 @@ def export_bundle(
         },
         "media": media,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise DraftError(f"{out} is a folder; give a file name such as my-draft.csdraft")
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             zf.writestr("project.json", json.dumps(doc, indent=2, ensure_ascii=False))
@@ -99,9 +105,24 @@ def export_bundle(
             for path, member in files:
                 zf.write(path, member, compress_type=zipfile.ZIP_STORED)
         os.replace(tmp, out)
+    except OSError as exc:
+        # The temporary name means nothing to the creator: name the file they asked for.
+        raise DraftError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder answers EROFS even for a missing file
+            tmp.unlink(missing_ok=True)
     return out
+
+
+def _check_readable(doc: dict[str, Any], name: str) -> None:
+    """Refuse a project the app could not open, rather than store a draft that never renders."""
+    from studio.core.errors import ProjectError
+    from studio.core.project import Project
+
+    try:
+        Project.from_dict(doc, None)
+    except ProjectError as exc:
+        raise DraftError(f"{name} cannot be imported: {exc}") from None
 
 
 def _read_json(zf: zipfile.ZipFile, name: str) -> Any:
@@ -112,7 +133,11 @@ def _read_json(zf: zipfile.ZipFile, name: str) -> Any:
     if info.file_size > MAX_JSON_BYTES:
         raise DraftError(f"{name} in this bundle is too large to be a project")
     try:
-        return json.loads(zf.read(name).decode("utf-8"))
+        data = zf.read(name)
+    except _DAMAGED:
+        raise DraftError(f"this .csdraft bundle is damaged: {name} cannot be read") from None
+    try:
+        return json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise DraftError(f"{name} in this bundle is not valid JSON") from None
 
@@ -138,6 +163,7 @@ def import_bundle(store: DraftStore, path: str | os.PathLike[str]) -> int:
         doc = _read_json(zf, "project.json")
         if not isinstance(doc, dict):
             raise DraftError("project.json in this bundle is not a project")
+        _check_readable(doc, source.name)
         meta = manifest.get("draft") if isinstance(manifest.get("draft"), dict) else {}
         entries = [m for m in manifest.get("media", []) if isinstance(m, dict)]
         incoming = store.media_dir / f"incoming-{uuid.uuid4().hex}"
@@ -154,6 +180,8 @@ def import_bundle(store: DraftStore, path: str | os.PathLike[str]) -> int:
                         shutil.copyfileobj(src, dst, 1 << 20)
                 except KeyError:
                     raise DraftError(f"this bundle is missing {member}") from None
+                except _DAMAGED:
+                    raise DraftError(f"this .csdraft bundle is damaged: {member} cannot be read") from None
                 mapping[str(entry.get("source"))] = target.name
             base = meta.get("base_dir") if not mapping else None
             if base and not Path(str(base)).is_dir():
@@ -205,14 +233,21 @@ def import_project_file(store: DraftStore, path: str | os.PathLike[str]) -> int:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DraftError(f"{source} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DraftError(f"cannot read {source}: {exc}") from None
+    except IsADirectoryError:
+        raise DraftError(f"{source} is a folder, not a project file or .csdraft bundle") from None
+    except UnicodeDecodeError:
+        raise DraftError(f"{source.name} is not a project file (it is not JSON text)") from None
+    except OSError as exc:
+        raise DraftError(f"cannot read {source}: {(exc.strerror or str(exc)).lower()}") from None
+    if not text.strip():
+        raise DraftError(f"{source.name} is empty, not a project file")
     try:
         doc = json.loads(text)
     except ValueError as exc:
         raise DraftError(f"{source.name} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("tracks", []), list):
         raise DraftError(f"{source.name} is not a Creator Studio project")
+    _check_readable(doc, source.name)
     title = None if isinstance(doc.get("title"), str) and doc["title"] else source.stem
     return store.create_draft(
         doc, title=title, base_dir=source.parent.resolve(), label=f"Imported from {source.name}"
@@ -220,8 +255,8 @@ def import_project_file(store: DraftStore, path: str | os.PathLike[str]) -> int:
 
 
 def import_any(store: DraftStore, path: str | os.PathLike[str]) -> int:
-    """A ``.csdraft`` bundle or a project JSON file, by content."""
+    """A ``.csdraft`` bundle (by its suffix, or any zip) or a project JSON file."""
     source = Path(path)
-    if zipfile.is_zipfile(source):
+    if source.suffix.lower() == ".csdraft" or zipfile.is_zipfile(source):
         return import_bundle(store, source)
     return import_project_file(store, source)

@@ -245,7 +245,7 @@ class FilterChain:
     def _fail(self, step: _Step, reason: str) -> None:
         message = f"{step.cls.name or step.cls.id} ({step.cls.id}) {reason}"
         if self.ctx.mode == "export":
-            self.registry.disable(step.cls.id, reason)
+            self.registry.disable(step.cls.id, reason, quiet=True)
             raise FilterError(step.cls.id, message)
         step.disabled = reason
         self.problems.append(message)
@@ -332,7 +332,7 @@ def build_chain(
             instance = cls()
             instance.open(ctx)
         except Exception as exc:
-            registry.disable(cls.id, f"failed to open: {exc!r}")
+            registry.disable(cls.id, f"failed to open: {exc!r}", quiet=mode == "export")
             problem(cls.id, f"failed to open: {exc}")
             continue
         opened.append(instance)

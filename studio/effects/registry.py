@@ -113,17 +113,27 @@ class Registry:
             if self._status[i].enabled and (origin is None or self._status[i].origin == origin)
         ]
 
-    def disable(self, filter_id: str, reason: str) -> None:
-        """Stop using a filter for the rest of the session (a crash, bad output, too slow)."""
+    def disable(self, filter_id: str, reason: str, *, quiet: bool = False) -> None:
+        """Stop using a filter for the rest of the session (a crash, bad output, too slow).
+
+        Built-in filters are only counted, never switched off. ``quiet``: the caller reports the
+        failure itself (an export that stops with FilterError), so the log line stays out of
+        the console.
+        """
         with self._lock:
             status = self._status.get(filter_id)
             if status is None:
                 return
             status.failures += 1
             status.error = reason
-            if status.third_party or status.origin == MODEL:
+            switched_off = status.enabled and (status.third_party or status.origin == MODEL)
+            if switched_off:
                 status.enabled = False
-        log.warning("filter %s disabled: %s", filter_id, reason)
+        level = logging.INFO if quiet else logging.WARNING
+        if switched_off:
+            log.log(level, "filter %s disabled for this session: %s", filter_id, reason)
+        else:
+            log.log(level, "filter %s failed: %s", filter_id, reason)
 
     def enable(self, filter_id: str) -> None:
         """Try a disabled filter again (the user asked to)."""
