@@ -1,0 +1,348 @@
+"""The project's sound: every audio clip and every video clip's own sound, mixed at 48 kHz stereo.
+
+Gains follow the model (volume keyframes, fades via ``AudioClip.gain_at``; a video clip's sound
+fades in over its transition window). The mix is normalised to an integrated loudness (-14 LUFS
+by default, ITU-R BS.1770-4) and made true-peak safe: the peak of a 4x oversampled copy
+(``scipy.signal.resample_poly``) is kept at or below -1 dBTP by lowering the gain, so nothing
+clips. Speed changes resample the clip's sound (pitch follows speed).
+
+Export streams the mix in 10 s chunks twice (measure, then encode), so memory does not grow with
+the project's length. The loudness meter is a streaming form of pyloudnorm's: the same K-weighting
+filters (pyloudnorm's coefficients, run with carried ``lfilter`` state) and the same 400 ms / 75 %
+overlap gating, computed from 100 ms sub-block energies; tests hold it to pyloudnorm's result.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from studio.core.project import AudioClip, Project, VideoClip
+
+log = logging.getLogger(__name__)
+
+RATE = 48000
+TARGET_LUFS = -14.0
+TRUE_PEAK_DBTP = -1.0
+ENVELOPE_STEP_S = 0.01
+CHUNK_S = 10.0
+_PEAK_CONTEXT = 64
+_SPEED_MARGIN_S = 0.05
+
+
+@dataclass
+class _Part:
+    """One clip's sound on the timeline: samples [b0, b1) of the mix."""
+
+    clip: VideoClip | AudioClip
+    b0: int
+    b1: int
+    gain: Callable[[float], float]
+
+
+class AudioMix:
+    """The mix of a project, rendered on demand for any sample range (nothing kept between calls)."""
+
+    def __init__(
+        self,
+        project: Project,
+        rate: int = RATE,
+        *,
+        duration: float | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.rate = rate
+        total = project.duration if duration is None else duration
+        self.length = round(total * rate)
+        self.warnings = warnings if warnings is not None else []
+        self._parts: list[_Part] = []
+        for track in project.tracks:
+            if track.muted or track.kind == "text":
+                continue
+            for clip in track.clips:
+                part = self._part(clip, total)
+                if part is not None:
+                    self._parts.append(part)
+
+    def _part(self, clip: VideoClip | AudioClip, total: float) -> _Part | None:
+        from studio.media.audio import has_audio
+
+        if isinstance(clip, VideoClip):
+            begin, gain = clip.active_start, _video_gain(clip)
+        elif isinstance(clip, AudioClip):
+            begin, gain = clip.start, clip.gain_at
+        else:
+            return None
+        end = min(clip.end, total)
+        if end <= begin or (clip.volume <= 0 and not clip.keyframes.get("volume")):
+            return None
+        if not has_audio(clip.source):
+            if isinstance(clip, AudioClip):
+                self._warn(f"{clip.source.rsplit('/', 1)[-1]}: this file has no sound")
+            return None
+        return _Part(clip, round(begin * self.rate), round(end * self.rate), gain)
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            log.warning(message)
+            self.warnings.append(message)
+
+    def render(self, start: int, count: int) -> np.ndarray:
+        """Samples [start, start + count) of the mix, before normalisation, float32 (count, 2)."""
+        out = np.zeros((count, 2), np.float32)
+        for part in list(self._parts):
+            lo, hi = max(start, part.b0), min(start + count, part.b1)
+            if hi > lo:
+                self._add(out, part, lo, hi, start)
+        return out
+
+    def _add(self, out: np.ndarray, part: _Part, lo: int, hi: int, offset: int) -> None:
+        from studio.media.audio import decode_audio
+        from studio.media.errors import MediaError
+
+        clip, rate = part.clip, self.rate
+        t0 = lo / rate
+        n = hi - lo
+        speed = clip.speed
+        try:
+            if abs(speed - 1.0) <= 1e-6:
+                samples = decode_audio(clip.source, start=clip.source_time(t0), duration=n / rate, rate=rate)
+            else:
+                samples = _decode_at_speed(clip, t0, n, rate)
+        except MediaError as exc:
+            self._warn(f"{exc}; its sound is left out")
+            self._parts.remove(part)
+            return
+        if samples.ndim == 1:
+            samples = np.stack([samples, samples], axis=1)
+        m = min(n, len(samples))
+        if m <= 0:
+            return
+        env = envelope(part.gain, t0, m, rate)
+        out[lo - offset : lo - offset + m] += samples[:m].astype(np.float32, copy=False) * env[:, None]
+
+    def chunks(self, gain: float = 1.0, chunk_s: float = CHUNK_S) -> Iterator[np.ndarray]:
+        """The whole mix in order, ``chunk_s`` seconds at a time, scaled by ``gain``."""
+        step = max(1, int(chunk_s * self.rate))
+        for start in range(0, self.length, step):
+            block = self.render(start, min(step, self.length - start))
+            if gain != 1.0:
+                block *= np.float32(gain)
+            yield block
+
+    def normalising_gain(
+        self, target_lufs: float | None = TARGET_LUFS, true_peak_db: float = TRUE_PEAK_DBTP
+    ) -> float:
+        """Pass 1: the gain that brings the mix to ``target_lufs`` (None: keep its loudness) without
+        passing ``true_peak_db``."""
+        meter = LoudnessMeter(self.rate)
+        peak = TruePeak()
+        for block in self.chunks():
+            meter.feed(block)
+            peak.feed(block)
+        return _gain_for(meter.loudness(), peak.value, target_lufs, true_peak_db)
+
+
+def _gain_for(loudness: float, peak: float, target_lufs: float | None, true_peak_db: float) -> float:
+    g = 1.0
+    if target_lufs is not None and math.isfinite(loudness):
+        g = 10.0 ** ((target_lufs - loudness) / 20.0)
+    limit = 10.0 ** (true_peak_db / 20.0)
+    if peak * g > limit:
+        g = limit / peak * 0.999
+    return g
+
+
+def mix_project_audio(
+    project: Project,
+    rate: int = RATE,
+    *,
+    normalize: bool = True,
+    target_lufs: float = TARGET_LUFS,
+    true_peak_db: float = TRUE_PEAK_DBTP,
+    warnings: list[str] | None = None,
+    duration: float | None = None,
+) -> np.ndarray:
+    """The whole project's sound as float32 (n, 2) at ``rate`` (n = duration * rate), normalised.
+
+    Sources whose sound cannot be read are treated as silence and named in ``warnings``.
+    """
+    mix = AudioMix(project, rate, duration=duration, warnings=warnings)
+    out = np.concatenate([np.zeros((0, 2), np.float32), *mix.chunks()])
+    meter = LoudnessMeter(rate)
+    meter.feed(out)
+    gain = _gain_for(meter.loudness(), true_peak(out), target_lufs if normalize else None, true_peak_db)
+    if gain != 1.0:
+        out *= np.float32(gain)
+    return out
+
+
+def _video_gain(clip: VideoClip) -> Callable[[float], float]:
+    def gain(t: float) -> float:
+        if not clip.active_start <= t < clip.end:
+            return 0.0
+        g = clip.value_at("volume", t - clip.start)
+        p = clip.transition_progress(t)
+        return g * (p if p is not None else 1.0)
+
+    return gain
+
+
+def _decode_at_speed(clip: VideoClip | AudioClip, t0: float, n: int, rate: int) -> np.ndarray:
+    """``n`` output samples from timeline time ``t0`` of a sped-up/slowed clip.
+
+    A margin of source sound on each side keeps ``resample_poly``'s edges out of the result, so
+    consecutive chunks join without clicks.
+    """
+    from scipy.signal import resample_poly
+
+    from studio.media.audio import decode_audio
+
+    speed = clip.speed
+    src0 = clip.source_time(t0)
+    lead = min(_SPEED_MARGIN_S, src0)
+    src_len = n / rate * speed
+    raw = decode_audio(clip.source, start=src0 - lead, duration=src_len + lead + _SPEED_MARGIN_S, rate=rate)
+    if len(raw) == 0:
+        return raw
+    ratio = Fraction(1.0 / speed).limit_denominator(64)
+    out = resample_poly(raw, ratio.numerator, ratio.denominator, axis=0).astype(np.float32)
+    skip = round(lead * rate / speed)
+    return out[skip : skip + n]
+
+
+def envelope(gain: Callable[[float], float], begin: float, length: int, rate: int) -> np.ndarray:
+    """Per-sample gain from ``gain(t)`` sampled every 10 ms and linearly interpolated."""
+    step = max(1, int(rate * ENVELOPE_STEP_S))
+    idx = np.arange(0, length + step, step)
+    # sample inside [begin, begin + length): gain() is 0 at the clip's end itself
+    values = np.array([gain(begin + min(int(i), length - 1) / rate) for i in idx], np.float32)
+    return np.interp(np.arange(length), idx, values).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _oversampling_fir() -> np.ndarray:
+    """A 48-tap low-pass for 4x oversampling, the length BS.1770-4 Annex 2 uses (4x cheaper than
+    resample_poly's default filter; against 16x oversampling it reads within 0.05 dB for tones up to
+    12 kHz, 0.5 dB low at 18 kHz)."""
+    from scipy.signal import firwin
+
+    return firwin(48, 0.25).astype(np.float32)
+
+
+class TruePeak:
+    """Running true-peak estimate: max |x| of a 4x oversampled copy, fed chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self._tail = np.zeros((0, 2), np.float32)
+
+    def feed(self, block: np.ndarray) -> None:
+        from scipy.signal import resample_poly
+
+        if len(block) == 0:
+            return
+        data = np.concatenate([self._tail, block]) if len(self._tail) else block
+        over = resample_poly(data.astype(np.float32, copy=False), 4, 1, axis=0, window=_oversampling_fir())
+        self.value = max(self.value, float(np.abs(over).max(initial=0.0)))
+        self._tail = block[-_PEAK_CONTEXT:].copy()
+
+
+def true_peak(samples: np.ndarray, chunk_s: float = CHUNK_S) -> float:
+    """Linear true peak of a whole signal (computed in chunks)."""
+    peak = TruePeak()
+    step = int(chunk_s * RATE)
+    for i in range(0, len(samples), step):
+        peak.feed(samples[i : i + step])
+    return peak.value
+
+
+def limit_true_peak(samples: np.ndarray, true_peak_db: float = TRUE_PEAK_DBTP) -> float:
+    """Lower the gain in place so the true peak is at most ``true_peak_db``; returns the gain applied."""
+    g = _gain_for(-math.inf, true_peak(samples), None, true_peak_db)
+    if g != 1.0:
+        samples *= np.float32(g)
+    return g
+
+
+class LoudnessMeter:
+    """BS.1770-4 integrated loudness fed chunk by chunk (stereo; pyloudnorm's filters and gating)."""
+
+    BLOCK_S = 0.4
+    STEP_S = 0.1  # 75 % overlap
+
+    def __init__(self, rate: int = RATE) -> None:
+        import pyloudnorm
+
+        self.rate = rate
+        meter = pyloudnorm.Meter(rate)
+        self._stages = [(f.b, f.a, f.passband_gain) for f in meter._filters.values()]
+        self._state: list[np.ndarray | None] = [None] * len(self._stages)
+        self._sub = round(self.STEP_S * rate)
+        self._carry = np.zeros((0, 2), np.float64)
+        self._energies: list[np.ndarray] = []  # per 100 ms sub-block: sum of squares per channel
+        self.samples = 0
+
+    def feed(self, block: np.ndarray) -> None:
+        from scipy.signal import lfilter
+
+        if len(block) == 0:
+            return
+        x = block.astype(np.float64)
+        for k, (b, a, gain) in enumerate(self._stages):
+            zi = self._state[k]
+            if zi is None:
+                zi = np.zeros((max(len(a), len(b)) - 1, x.shape[1]))  # rest, as pyloudnorm starts
+            x, self._state[k] = lfilter(b, a, x, axis=0, zi=zi)
+            x = x * gain
+        self.samples += len(block)
+        data = np.concatenate([self._carry, x]) if len(self._carry) else x
+        whole = len(data) - len(data) % self._sub
+        if whole:
+            sq = np.square(data[:whole]).reshape(-1, self._sub, data.shape[1]).sum(axis=1)
+            self._energies.append(sq)
+        self._carry = data[whole:]
+
+    def loudness(self) -> float:
+        """Integrated loudness in LUFS (-inf for silence or less than 0.4 s of sound)."""
+        parts = [*self._energies]
+        if len(self._carry):
+            parts.append(np.square(self._carry).sum(axis=0, keepdims=True))
+        if not parts:
+            return -math.inf
+        sub = np.concatenate(parts)
+        seconds = self.samples / self.rate
+        if seconds < self.BLOCK_S:
+            return -math.inf
+        per_block = round(self.BLOCK_S / self.STEP_S)
+        blocks = int(np.round((seconds - self.BLOCK_S) / self.STEP_S)) + 1
+        padded = np.concatenate([sub, np.zeros((per_block, sub.shape[1]))])
+        csum = np.concatenate([np.zeros((1, sub.shape[1])), np.cumsum(padded, axis=0)])
+        z = (csum[per_block : per_block + blocks] - csum[:blocks]) / (self.BLOCK_S * self.rate)
+        with np.errstate(divide="ignore"):
+            lj = -0.691 + 10.0 * np.log10(z.sum(axis=1))
+        gated = lj >= -70.0
+        if not gated.any():
+            return -math.inf
+        with np.errstate(divide="ignore"):
+            relative = -0.691 + 10.0 * np.log10(z[gated].mean(axis=0).sum()) - 10.0
+        keep = (lj > relative) & (lj > -70.0)
+        if not keep.any():
+            return -math.inf
+        with np.errstate(divide="ignore"):
+            return float(-0.691 + 10.0 * np.log10(z[keep].mean(axis=0).sum()))
+
+
+def integrated_loudness(samples: np.ndarray, rate: int = RATE) -> float:
+    """pyloudnorm's integrated loudness of a whole signal (-inf for silence or < 0.4 s): the reference."""
+    import pyloudnorm
+
+    if len(samples) < int(0.4 * rate) + 1 or not np.any(samples):
+        return -math.inf
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples))

@@ -1,0 +1,148 @@
+"""`creator-studio render PROJECT.json -o OUT.mp4` (or `--draft ID`): export from the command line.
+
+With ``--progress json`` every progress report is one JSON object per line on stdout
+(``frame``, ``total``, ``fps``, ``eta_s``); the last line adds ``"done": true`` and the output
+path. Failures print one line on stderr and exit non-zero (2: the project was refused before any
+work, 1: the export failed, 130: cancelled by a signal). SIGINT/SIGTERM cancel cleanly: the
+temporary file is removed and nothing appears under the output name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+PRESET_NAMES = ("canvas", "1080p30", "1080p60", "720p30", "small")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", nargs="?", help="the project file (.json)")
+    parser.add_argument("-o", "--output", required=True, help="the MP4 file to write")
+    parser.add_argument(
+        "--draft", type=int, metavar="ID", help="render a stored draft instead of a project file"
+    )
+    parser.add_argument(
+        "--preset", default="1080p30", choices=PRESET_NAMES, help="output size/quality (default 1080p30)"
+    )
+    parser.add_argument(
+        "--codec", default="h264", choices=("h264", "hevc"), help="video codec (default h264)"
+    )
+    parser.add_argument(
+        "--encoder",
+        help="encoder name, e.g. libx264 or h264_nvenc (default: hardware if it works, else software)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("json", "text", "none"),
+        default="text",
+        help="progress on stdout (default text)",
+    )
+    parser.add_argument(
+        "--no-platform-check", action="store_true", help="skip the platform's size/length/frame-rate checks"
+    )
+    parser.add_argument("--no-normalize", action="store_true", help="keep the mix's loudness as it is")
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"creator-studio render: {message}", file=sys.stderr)
+    return code
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The project to render, from the file or the drafts store. Raises ValueError with a reason."""
+    from studio.core.errors import ProjectError
+    from studio.core.project import Project
+
+    if (args.project is None) == (args.draft is None):
+        raise ValueError("give either a project file or --draft ID")
+    if args.project is not None:
+        from studio.projectfile import load_project
+
+        try:
+            return load_project(args.project)
+        except ProjectError as exc:
+            raise ValueError(str(exc)) from None
+    from studio.drafts.store import DraftError, open_store
+
+    store = open_store()
+    try:
+        doc = store.get_project_doc(args.draft)
+        base = store.base_dir(args.draft)
+        return Project.from_dict(doc, base_dir=str(base) if base else None)
+    except (DraftError, ProjectError) as exc:
+        raise ValueError(f"draft {args.draft}: {exc}") from None
+    finally:
+        store.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    from studio.render.errors import ProjectRefused, RenderCancelled, RenderError
+    from studio.render.export import RenderProgress, render_project
+
+    try:
+        project = _load(args)
+    except ValueError as exc:
+        return _fail(str(exc), 2)
+
+    cancel = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        cancel.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    mode = args.progress
+
+    def report(p: RenderProgress) -> None:
+        if mode == "json":
+            print(json.dumps(p.to_dict()), flush=True)
+        elif mode == "text":
+            eta = "" if p.eta_s is None else f", {p.eta_s:.0f} s left"
+            print(f"\rframe {p.frame}/{p.total} ({p.fps:.1f} fps{eta})", end="", flush=True)
+
+    try:
+        result = render_project(
+            project,
+            args.output,
+            preset=args.preset,
+            encoder=args.encoder,
+            progress=report,
+            cancel=cancel,
+            codec=args.codec,
+            check_platform=not args.no_platform_check,
+            normalize_audio=not args.no_normalize,
+        )
+    except ProjectRefused as exc:
+        return _fail(exc.message, 2)
+    except RenderCancelled:
+        if mode == "text":
+            print()
+        return _fail("cancelled; nothing was written", 130)
+    except RenderError as exc:
+        if mode == "text":
+            print()
+        return _fail(exc.message, 1)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    for warning in result.warnings:
+        print(f"creator-studio render: warning: {warning}", file=sys.stderr)
+    if mode == "json":
+        done = {
+            "frame": result.frames,
+            "total": result.frames,
+            "fps": round(result.frames / result.seconds, 2) if result.seconds else 0.0,
+            "eta_s": 0.0,
+            "done": True,
+            "path": str(result.path),
+            "encoder": result.encoder,
+        }
+        print(json.dumps(done), flush=True)
+    elif mode == "text":
+        print(
+            f"\nwrote {result.path} ({result.width}x{result.height}, {result.frames} frames, {result.encoder})"
+        )
+    return 0
