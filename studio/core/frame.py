@@ -1,10 +1,14 @@
 """The frame that flows through decode -> filters -> compositor -> encoder.
 
 A frame is held in whichever layout it last had: planar YUV 4:2:0 (``yuv420p``: three uint8
-planes, chroma at half size, BT.709 limited range as the encoders want it) or packed RGB
-(``rgb24``: HxWx3 uint8). Converting costs ~1.6 ms at 1080x1920 with OpenCV, so stages ask
-for the layout they need (:meth:`as_rgb`, :meth:`as_yuv`) and the conversion happens only
+planes, chroma at half size, limited range, as decoded and as the encoders want it) or packed
+RGB (``rgb24``: HxWx3 uint8). Converting costs ~1.6 ms at 1080x1920 with OpenCV, so stages ask
+for the layout they need (:meth:`as_rgb`, :meth:`as_i420`) and the conversion happens only
 when the layout really changes. Width and height are always even.
+
+The conversions are OpenCV's BT.601 matrices (a BT.709 one costs ~10x more with OpenCV). A
+round trip is neutral, so a filter that leaves RGB alone leaves the YUV alone; an RGB filter
+sees HD sources' colours slightly shifted (a few levels in saturated reds and greens).
 
 This is vocabulary shared by media, effects and render; it does no I/O.
 """
