@@ -947,6 +947,71 @@ class Track:
         return _merge(out, self.extra)
 
 
+# ---------------------------------------------------------------------------- audio settings
+
+
+@dataclass
+class Ducking:
+    """Music-role clips turned down by ``amount_db`` while a voice-over-role clip speaks (its
+    short-term level above ``threshold_db``)."""
+
+    amount_db: float = 12.0
+    threshold_db: float = -40.0
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str) -> Ducking:
+        doc = _obj(doc, where)
+        out = cls(_num(doc, "amount_db", where, 12.0), _num(doc, "threshold_db", where, -40.0))
+        _check_range(out.amount_db, 0.0, 60.0, "amount_db", where)
+        _check_range(out.threshold_db, -90.0, 0.0, "threshold_db", where)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount_db": self.amount_db, "threshold_db": self.threshold_db}
+
+
+@dataclass
+class NoiseGate:
+    """Voice-over-role clips silenced where they are quieter than ``threshold_db``."""
+
+    threshold_db: float = -45.0
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str) -> NoiseGate:
+        doc = _obj(doc, where)
+        out = cls(_num(doc, "threshold_db", where, -45.0))
+        _check_range(out.threshold_db, -90.0, 0.0, "threshold_db", where)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold_db": self.threshold_db}
+
+
+@dataclass
+class AudioSettings:
+    """Project-wide mix settings; both off unless the project file turns them on."""
+
+    ducking: Ducking | None = None
+    noise_gate: NoiseGate | None = None
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "audio") -> AudioSettings:
+        doc = _obj(doc, where)
+        ducking, gate = doc.get("ducking"), doc.get("noise_gate")
+        return cls(
+            ducking=None if ducking is None else Ducking.from_dict(ducking, f"{where}.ducking"),
+            noise_gate=None if gate is None else NoiseGate.from_dict(gate, f"{where}.noise_gate"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.ducking is not None:
+            out["ducking"] = self.ducking.to_dict()
+        if self.noise_gate is not None:
+            out["noise_gate"] = self.noise_gate.to_dict()
+        return out
+
+
 # ---------------------------------------------------------------------------- project
 
 
@@ -960,6 +1025,7 @@ class Project:
     canvas: Canvas = field(default_factory=Canvas)
     tracks: list[Track] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    audio: AudioSettings = field(default_factory=AudioSettings)
 
     @property
     def duration(self) -> float:
@@ -1036,7 +1102,8 @@ class Project:
             title=_str(doc, "title", "project", "Untitled"),
             canvas=Canvas.from_dict(doc.get("canvas", {}), "canvas"),
             tracks=[Track.from_dict(t, f"tracks[{i}]", base_dir) for i, t in enumerate(tracks)],
-            extra=_extra(doc, {"schema_version", "title", "canvas", "tracks"}),
+            extra=_extra(doc, {"schema_version", "title", "canvas", "tracks", "audio"}),
+            audio=AudioSettings.from_dict(doc.get("audio", {}), "audio"),
         )
         project.validate()
         return project
@@ -1049,4 +1116,7 @@ class Project:
             "canvas": self.canvas.to_dict(),
             "tracks": [t.to_dict(relative_to) for t in self.tracks],
         }
+        audio = self.audio.to_dict()
+        if audio:
+            out["audio"] = audio
         return _merge(out, self.extra)

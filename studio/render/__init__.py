@@ -6,6 +6,7 @@ Public API (loaded lazily so that ``creator-studio render --help`` stays fast)::
     plan_export(project, preset=None, codec="h264", encoder=None) -> ExportPlan   (refuses before work)
     PreviewRenderer(project, scale=0.5).frame_at(t) -> Frame
     mix_project_audio(project, rate=48000) -> np.ndarray (n, 2) float32
+    track_stems(project, rate=48000) -> dict[track id, np.ndarray (n, 2) float32]  (player stems)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _EXPORTS = {
     "ExportPlan": "studio.render.export",
     "PreviewRenderer": "studio.render.preview",
     "mix_project_audio": "studio.render.audio_mix",
+    "track_stems": "studio.render.audio_mix",
     "PRESETS": "studio.render.presets",
     "Preset": "studio.render.presets",
     "RenderError": "studio.render.errors",

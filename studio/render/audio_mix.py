@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -32,6 +33,8 @@ TARGET_LUFS = -14.0
 TRUE_PEAK_DBTP = -1.0
 ENVELOPE_STEP_S = 0.01
 CHUNK_S = 10.0
+ENVELOPE_RATE = 1000  # the voice level behind ducking: one power value per millisecond
+GATE_LEAD_S = 1.0  # sound decoded before a chunk so the noise gate reaches its state
 _PEAK_CONTEXT = 64
 _SPEED_MARGIN_S = 0.05
 
@@ -44,10 +47,19 @@ class _Part:
     b0: int
     b1: int
     gain: Callable[[float], float]
+    track_id: str
+    role: str  # "music" | "voiceover" (audio clips) | "video" (a video clip's own sound)
 
 
 class AudioMix:
-    """The mix of a project, rendered on demand for any sample range (nothing kept between calls)."""
+    """The mix of a project, rendered on demand for any sample range (nothing kept between calls).
+
+    ``project.audio`` switches on the noise gate (voice-over clips) and ducking (music clips under
+    voice-over clips). Ducking needs the voice's level over the whole timeline: it is measured
+    once, on first use, as a 1 kHz power envelope (a few MB for ten minutes), and the music's
+    gain curve comes from ``studio.audio.dsp.ducking_gain`` on that envelope, so any range of
+    the mix can still be rendered alone.
+    """
 
     def __init__(
         self,
@@ -60,23 +72,33 @@ class AudioMix:
         self.rate = rate
         total = project.duration if duration is None else duration
         self.length = round(total * rate)
+        # warnings handed to a caller are shown by it; the log keeps them at info level
+        self._caller_shows = warnings is not None
         self.warnings = warnings if warnings is not None else []
+        self.settings = project.audio
         self._parts: list[_Part] = []
+        self._duck: np.ndarray | None = None
+        self._duck_lock = threading.Lock()
         for track in project.tracks:
             if track.muted or track.kind == "text":
                 continue
             for clip in track.clips:
-                part = self._part(clip, total)
+                part = self._part(clip, total, track.id)
                 if part is not None:
                     self._parts.append(part)
 
-    def _part(self, clip: VideoClip | AudioClip, total: float) -> _Part | None:
+    @property
+    def track_ids(self) -> list[str]:
+        """The tracks that have sound in the mix, bottom first."""
+        return list(dict.fromkeys(p.track_id for p in self._parts))
+
+    def _part(self, clip: VideoClip | AudioClip, total: float, track_id: str) -> _Part | None:
         from studio.media.audio import has_audio
 
         if isinstance(clip, VideoClip):
-            begin, gain = clip.active_start, _video_gain(clip)
+            begin, gain, role = clip.active_start, _video_gain(clip), "video"
         elif isinstance(clip, AudioClip):
-            begin, gain = clip.start, clip.gain_at
+            begin, gain, role = clip.start, clip.gain_at, clip.role
         else:
             return None
         end = min(clip.end, total)
@@ -86,52 +108,131 @@ class AudioMix:
             if isinstance(clip, AudioClip):
                 self._warn(f"{clip.source.rsplit('/', 1)[-1]}: this file has no sound")
             return None
-        return _Part(clip, round(begin * self.rate), round(end * self.rate), gain)
+        return _Part(clip, round(begin * self.rate), round(end * self.rate), gain, track_id, role)
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
-            log.warning(message)
+            if self._caller_shows:
+                log.info(message)
+            else:
+                log.warning(message)
             self.warnings.append(message)
 
-    def render(self, start: int, count: int) -> np.ndarray:
-        """Samples [start, start + count) of the mix, before normalisation, float32 (count, 2)."""
+    def render(self, start: int, count: int, *, track_id: str | None = None) -> np.ndarray:
+        """Samples [start, start + count) of the mix (or of one track of it), before
+        normalisation, float32 (count, 2)."""
         out = np.zeros((count, 2), np.float32)
         for part in list(self._parts):
+            if track_id is not None and part.track_id != track_id:
+                continue
             lo, hi = max(start, part.b0), min(start + count, part.b1)
             if hi > lo:
                 self._add(out, part, lo, hi, start)
         return out
 
-    def _add(self, out: np.ndarray, part: _Part, lo: int, hi: int, offset: int) -> None:
-        from studio.media.audio import decode_audio
-        from studio.media.errors import MediaError
-
-        clip, rate = part.clip, self.rate
-        t0 = lo / rate
-        n = hi - lo
-        speed = clip.speed
-        try:
-            if abs(speed - 1.0) <= 1e-6:
-                samples = decode_audio(clip.source, start=clip.source_time(t0), duration=n / rate, rate=rate)
-            else:
-                samples = _decode_at_speed(clip, t0, n, rate)
-        except MediaError as exc:
-            self._warn(f"{exc}; its sound is left out")
-            self._parts.remove(part)
+    def _add(self, out: np.ndarray, part: _Part, lo: int, hi: int, offset: int, *, duck: bool = True) -> None:
+        samples = self._samples(part, lo, hi)
+        if samples is None:
             return
-        if samples.ndim == 1:
-            samples = np.stack([samples, samples], axis=1)
-        m = min(n, len(samples))
+        m = min(hi - lo, len(samples))
         if m <= 0:
             return
-        env = envelope(part.gain, t0, m, rate)
+        env = envelope(part.gain, lo / self.rate, m, self.rate)
+        if duck and part.role == "music" and self.settings.ducking is not None:
+            env *= self._ducking_gain(lo, m)
         out[lo - offset : lo - offset + m] += samples[:m].astype(np.float32, copy=False) * env[:, None]
 
-    def chunks(self, gain: float = 1.0, chunk_s: float = CHUNK_S) -> Iterator[np.ndarray]:
-        """The whole mix in order, ``chunk_s`` seconds at a time, scaled by ``gain``."""
+    def _samples(self, part: _Part, lo: int, hi: int) -> np.ndarray | None:
+        """The clip's own sound for mix samples [lo, hi) (gated voice-over when the project says
+        so), or None when it cannot be read (then it is left out, with one warning)."""
+        from studio.media.errors import MediaError
+
+        gate = self.settings.noise_gate if part.role == "voiceover" else None
+        begin = lo if gate is None else max(part.b0, lo - round(GATE_LEAD_S * self.rate))
+        try:
+            samples = self._decode(part.clip, begin, hi - begin)
+        except MediaError as exc:
+            self._warn(f"{exc}; its sound is left out")
+            if part in self._parts:
+                self._parts.remove(part)
+            return None
+        if samples.ndim == 1:
+            samples = np.stack([samples, samples], axis=1)
+        if gate is not None and len(samples):
+            from studio.audio.dsp import noise_gate
+
+            # the gate's state settles within GATE_LEAD_S, so chunks join as one pass would
+            samples = noise_gate(samples, self.rate, threshold_db=gate.threshold_db)[lo - begin :]
+        return samples
+
+    def _decode(self, clip: VideoClip | AudioClip, lo: int, n: int) -> np.ndarray:
+        from studio.media.audio import decode_audio
+
+        rate = self.rate
+        t0 = lo / rate
+        if abs(clip.speed - 1.0) <= 1e-6:
+            return decode_audio(clip.source, start=clip.source_time(t0), duration=n / rate, rate=rate)
+        return _decode_at_speed(clip, t0, n, rate)
+
+    # ------------------------------------------------------------------ ducking
+
+    def _ducking_gain(self, lo: int, n: int) -> np.ndarray:
+        """The music's ducking gain for mix samples [lo, lo + n)."""
+        curve = self._ducking_curve()
+        at = (np.arange(lo, lo + n, dtype=np.float64)) * (ENVELOPE_RATE / self.rate)
+        return np.interp(at, np.arange(len(curve)), curve).astype(np.float32)
+
+    def _ducking_curve(self) -> np.ndarray:
+        """Linear gain at ENVELOPE_RATE over the whole timeline (computed once)."""
+        with self._duck_lock:
+            if self._duck is None:
+                from studio.audio.dsp import ducking_gain
+
+                ducking = self.settings.ducking
+                assert ducking is not None
+                power = self._voice_envelope()
+                self._duck = ducking_gain(
+                    np.sqrt(power),
+                    ENVELOPE_RATE,
+                    amount_db=ducking.amount_db,
+                    threshold_db=ducking.threshold_db,
+                    length=len(power),
+                )
+            return self._duck
+
+    def _voice_envelope(self) -> np.ndarray:
+        """Mean power of the voice-over clips (channels averaged, as dsp measures speech) per
+        1 ms: its square root has the same 50 ms RMS as the full-rate voice."""
+        block = self.rate // ENVELOPE_RATE
+        n_env = -(-self.length // block)
+        power = np.zeros(n_env + 1, np.float64)
+        voices = [p for p in self._parts if p.role == "voiceover"]
+        if not voices:
+            return power
+        step = int(CHUNK_S * self.rate) // block * block
+        for start in range(0, self.length, step):
+            count = min(step, self.length - start)
+            buf = np.zeros((count, 2), np.float32)
+            for part in voices:
+                lo, hi = max(start, part.b0), min(start + count, part.b1)
+                if hi > lo:
+                    self._add(buf, part, lo, hi, start, duck=False)
+            mono = buf.mean(axis=1, dtype=np.float64)
+            whole = -(-count // block) * block
+            mono = np.pad(mono, (0, whole - count))
+            k = start // block
+            power[k : k + whole // block] = np.square(mono).reshape(-1, block).mean(axis=1)
+        return power
+
+    # ------------------------------------------------------------------ output
+
+    def chunks(
+        self, gain: float = 1.0, chunk_s: float = CHUNK_S, *, track_id: str | None = None
+    ) -> Iterator[np.ndarray]:
+        """The whole mix (or one track of it) in order, ``chunk_s`` seconds at a time, scaled by ``gain``."""
         step = max(1, int(chunk_s * self.rate))
         for start in range(0, self.length, step):
-            block = self.render(start, min(step, self.length - start))
+            block = self.render(start, min(step, self.length - start), track_id=track_id)
             if gain != 1.0:
                 block *= np.float32(gain)
             yield block
@@ -175,12 +276,47 @@ def mix_project_audio(
     """
     mix = AudioMix(project, rate, duration=duration, warnings=warnings)
     out = np.concatenate([np.zeros((0, 2), np.float32), *mix.chunks()])
-    meter = LoudnessMeter(rate)
-    meter.feed(out)
-    gain = _gain_for(meter.loudness(), true_peak(out), target_lufs if normalize else None, true_peak_db)
+    gain = _whole_gain(out, rate, target_lufs if normalize else None, true_peak_db)
     if gain != 1.0:
         out *= np.float32(gain)
     return out
+
+
+def track_stems(
+    project: Project,
+    rate: int = RATE,
+    *,
+    normalize: bool = True,
+    target_lufs: float = TARGET_LUFS,
+    true_peak_db: float = TRUE_PEAK_DBTP,
+    warnings: list[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-track sound for the player: track id -> float32 (n, 2), n = duration * rate.
+
+    Every track with sound (audio tracks, video tracks' own sound; muted tracks left out, as in
+    the export) gets the export's gains, fades, noise gate and ducking; with ``normalize`` each
+    stem is scaled by the export's normalising gain, so the stems sum to
+    :func:`mix_project_audio`'s result and muting one in ``AudioEngine.set_tracks`` is exactly
+    the export without that track's sound (ducking still follows the voice-over as exported).
+    """
+    mix = AudioMix(project, rate, warnings=warnings)
+    stems = {
+        track_id: np.concatenate([np.zeros((0, 2), np.float32), *mix.chunks(track_id=track_id)])
+        for track_id in mix.track_ids
+    }
+    if normalize and stems:
+        total = np.sum(list(stems.values()), axis=0, dtype=np.float32)
+        gain = _whole_gain(total, rate, target_lufs, true_peak_db)
+        if gain != 1.0:
+            for stem in stems.values():
+                stem *= np.float32(gain)
+    return stems
+
+
+def _whole_gain(samples: np.ndarray, rate: int, target_lufs: float | None, true_peak_db: float) -> float:
+    meter = LoudnessMeter(rate)
+    meter.feed(samples)
+    return _gain_for(meter.loudness(), true_peak(samples), target_lufs, true_peak_db)
 
 
 def _video_gain(clip: VideoClip) -> Callable[[float], float]:

@@ -2,21 +2,34 @@
 
 With ``--progress json`` every progress report is one JSON object per line on stdout
 (``frame``, ``total``, ``fps``, ``eta_s``); the last line adds ``"done": true`` and the output
-path. Failures print one line on stderr and exit non-zero (2: the project was refused before any
-work, 1: the export failed, 130: cancelled by a signal). SIGINT/SIGTERM cancel cleanly: the
-temporary file is removed and nothing appears under the output name.
+path. ``--progress text`` redraws one line on a terminal and prints a plain line at most once a
+second otherwise (a pipe or a log file).
+
+Failures print one line on stderr and exit non-zero:
+
+- 2: refused before any work: the project or draft cannot be read, the draft is in the trash, a
+  source is missing, too short for its clip or not a media file, the output folder does not exist
+  or cannot be written, or the output would overwrite a source, the project file or the drafts
+  database;
+- 1: the export started and failed (encoder, disk full, damaged media);
+- 130: cancelled by a signal. SIGINT/SIGTERM cancel cleanly: the temporary file is removed and
+  nothing appears under the output name.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 PRESET_NAMES = ("canvas", "1080p30", "1080p60", "720p30", "small")
+TEXT_INTERVAL_S = 1.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +65,9 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _load(args: argparse.Namespace) -> Any:
-    """The project to render, from the file or the drafts store. Raises ValueError with a reason."""
+def _load(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The project to render, from the file or the drafts store, and the files the output must
+    not replace (the project file or the drafts database). Raises ValueError with a reason."""
     from studio.core.errors import ProjectError
     from studio.core.project import Project
 
@@ -62,17 +76,21 @@ def _load(args: argparse.Namespace) -> Any:
     if args.project is not None:
         from studio.projectfile import load_project
 
+        if os.path.isdir(args.project):
+            raise ValueError(f"{args.project} is a folder; give the project's .json file")
         try:
-            return load_project(args.project)
+            return load_project(args.project), [args.project]
         except ProjectError as exc:
             raise ValueError(str(exc)) from None
     from studio.drafts.store import DraftError, open_store
 
     store = open_store()
     try:
+        if store.get_draft(args.draft).in_trash:
+            raise ValueError(f"draft {args.draft}: this draft is in the trash; restore it first")
         doc = store.get_project_doc(args.draft)
         base = store.base_dir(args.draft)
-        return Project.from_dict(doc, base_dir=str(base) if base else None)
+        return Project.from_dict(doc, base_dir=str(base) if base else None), [str(store.path)]
     except (DraftError, ProjectError) as exc:
         raise ValueError(f"draft {args.draft}: {exc}") from None
     finally:
@@ -84,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
     from studio.render.export import RenderProgress, render_project
 
     try:
-        project = _load(args)
+        project, protect = _load(args)
     except ValueError as exc:
         return _fail(str(exc), 2)
 
@@ -95,13 +113,22 @@ def main(args: argparse.Namespace) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     mode = args.progress
+    redraw = mode == "text" and sys.stdout.isatty()
+    last_line = [-math.inf]
 
     def report(p: RenderProgress) -> None:
         if mode == "json":
             print(json.dumps(p.to_dict()), flush=True)
         elif mode == "text":
             eta = "" if p.eta_s is None else f", {p.eta_s:.0f} s left"
-            print(f"\rframe {p.frame}/{p.total} ({p.fps:.1f} fps{eta})", end="", flush=True)
+            line = f"frame {p.frame}/{p.total} ({p.fps:.1f} fps{eta})"
+            if redraw:
+                print(f"\r{line}", end="", flush=True)
+                return
+            now = time.monotonic()
+            if now - last_line[0] >= TEXT_INTERVAL_S:
+                last_line[0] = now
+                print(line, flush=True)
 
     try:
         result = render_project(
@@ -114,15 +141,16 @@ def main(args: argparse.Namespace) -> int:
             codec=args.codec,
             check_platform=not args.no_platform_check,
             normalize_audio=not args.no_normalize,
+            protect=protect,
         )
     except ProjectRefused as exc:
         return _fail(exc.message, 2)
     except RenderCancelled:
-        if mode == "text":
+        if redraw:
             print()
         return _fail("cancelled; nothing was written", 130)
     except RenderError as exc:
-        if mode == "text":
+        if redraw:
             print()
         return _fail(exc.message, 1)
     finally:
@@ -142,7 +170,8 @@ def main(args: argparse.Namespace) -> int:
         }
         print(json.dumps(done), flush=True)
     elif mode == "text":
-        print(
-            f"\nwrote {result.path} ({result.width}x{result.height}, {result.frames} frames, {result.encoder})"
-        )
+        if redraw:
+            print()
+        size = f"{result.width}x{result.height}"
+        print(f"wrote {result.path} ({size}, {result.frames} frames, {result.encoder})")
     return 0

@@ -8,6 +8,7 @@ chain on the visible part of the clip, paste, text sprites blended inside their 
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -30,6 +31,8 @@ from studio.render.yuv import (
 )
 
 _SPRITE_CACHE = 64
+
+log = logging.getLogger(__name__)
 
 
 def active_video_clips(project: Project, t: float) -> list[VideoClip]:
@@ -72,8 +75,22 @@ class _Canvas:
 class Compositor:
     """Draws project frames at ``width`` x ``height`` (the canvas scaled; text and placement scale too)."""
 
-    def __init__(self, project: Project, width: int, height: int, fps: float, mode: str = "export") -> None:
+    def __init__(
+        self,
+        project: Project,
+        width: int,
+        height: int,
+        fps: float,
+        mode: str = "export",
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """``quiet``: warnings (text that cannot be drawn whole) go to ``warnings`` and the log's
+        info level only, for a caller that shows them itself."""
         self.project = project
+        self.warnings: list[str] = []
+        self._quiet = quiet
+        self._warned: set[tuple[str, str]] = set()
         self.width, self.height = width, height
         self.fps = fps
         self.scale = width / project.canvas.width
@@ -217,6 +234,13 @@ class Compositor:
         if sprite is None:
             sprite = TextSprite(key[1])
             self._sprites[key] = sprite
+            if sprite.missing:
+                self._warn(
+                    item,
+                    "glyphs",
+                    f"no installed font can draw {sprite.missing} in the text {_quote(item.text)}; "
+                    "they show as boxes (install a font that has them, e.g. Noto)",
+                )
             while len(self._sprites) > _SPRITE_CACHE:
                 self._sprites.popitem(last=False)
         else:
@@ -233,4 +257,24 @@ class Compositor:
         if shown == 0:
             return
         centre = (item.value_at("position.x", local), item.value_at("position.y", local))
+        top = sprite.origin(self.width, self.height, centre)[1]
+        if top + sprite.height > self.height:
+            self._warn(
+                item,
+                "bottom",
+                f"the text {_quote(item.text)} runs off the bottom of the video; "
+                "move it up, shorten it or make it smaller",
+            )
         sprite.blend(canvas.writable(), self.width, self.height, centre, opacity, shown)
+
+    def _warn(self, item: TextItem, what: str, message: str) -> None:
+        if (item.id, what) in self._warned:
+            return
+        self._warned.add((item.id, what))
+        self.warnings.append(message)
+        (log.info if self._quiet else log.warning)(message)
+
+
+def _quote(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return f"'{flat if len(flat) <= limit else flat[: limit - 1] + '…'}'"

@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from studio.render.sources import SequentialClipReader
 log = logging.getLogger(__name__)
 
 QUEUE_DEPTH = 6
+END_TOLERANCE_S = 0.05
 _POLL_S = 0.1
 
 
@@ -93,8 +94,15 @@ def plan_export(
     codec: str = "h264",
     encoder: str | None = None,
     check_platform: bool = True,
+    out_path: str | os.PathLike[str] | None = None,
+    protect: Sequence[str | os.PathLike[str]] = (),
 ) -> ExportPlan:
-    """Everything the export will do, or :class:`ProjectRefused` listing every problem found."""
+    """Everything the export will do, or :class:`ProjectRefused` listing every problem found.
+
+    With ``out_path`` the output is checked too: its folder must exist and be writable, and it
+    must not be one of the project's sources nor any file in ``protect`` (the project file, the
+    drafts database): overwriting those would lose the creator's work.
+    """
     from studio.media.encoders import pick_encoder
     from studio.media.errors import MediaError
 
@@ -102,6 +110,13 @@ def plan_export(
         p = get_preset(preset)
     except ValueError as exc:
         raise ProjectRefused([str(exc)]) from None
+    if out_path is not None:
+        clash = output_clash(out_path, project.sources(), protect)
+        if clash:
+            raise ProjectRefused([clash])
+        where = output_problem(out_path)
+        if where:
+            raise ProjectRefused([where])
     problems: list[str] = []
     warnings: list[str] = []
     width, height = p.output_size(project.canvas.width, project.canvas.height)
@@ -110,9 +125,13 @@ def plan_export(
     total = math.ceil(duration * fps - 1e-6) if duration > 0 else 0
     if total <= 0:
         problems.append("the project is empty: add a clip or a text item first")
-    missing = [source for source in project.sources() if not os.path.isfile(source)]
+    folders = [source for source in project.sources() if os.path.isdir(source)]
+    for folder in folders:
+        problems.append(f"{_name(folder)} is a folder, not a media file; pick a video, audio or image file")
+    missing = [s for s in project.sources() if not os.path.isfile(s) and s not in folders]
     if missing:
-        problems.append("missing media files: " + ", ".join(os.path.basename(m) or m for m in missing))
+        problems.append("missing media files: " + ", ".join(_name(m) for m in missing))
+    missing.extend(folders)
     problems.extend(_unusable_sources(project, set(missing), warnings))
     problems.extend(_unavailable_filters(project))
     if check_platform:
@@ -144,21 +163,92 @@ def _unusable_sources(project: Project, missing: set[str], warnings: list[str]) 
         except MediaError as exc:
             if source in needs_picture or exc.kind != "audio_damaged":
                 problems.append(f"{name}: {exc.message}")
-            else:
-                warnings.append(f"{name}: {exc.message}")
+            elif (message := f"{exc}; its sound is left out") not in warnings:
+                warnings.append(message)  # the same words the mix uses, so it is shown once
             continue
         if source in needs_picture and info.video is None:
             problems.append(f"{name}: this file has no picture, put it on an audio track")
         if info.kind != "image" and info.duration > 0:
-            for _, clip in project.iter_clips():
-                if clip.source == source and clip.in_point >= info.duration:
-                    problems.append(
-                        f"{name}: a clip starts at {clip.in_point:g} s but the file is only "
-                        f"{info.duration:.2f} s long"
-                    )
+            problems.extend(_clips_past_end(project, source, info))
         if source not in needs_picture and info.audio is None:
             warnings.append(f"{name}: this file has no sound")
     return problems
+
+
+def _name(path: str) -> str:
+    return os.path.basename(path.rstrip(os.sep)) or path
+
+
+def _clips_past_end(project: Project, source: str, info: Any) -> list[str]:
+    """Clips of ``source`` that start or end after the file does (one frame / 50 ms allowed): the
+    render would otherwise hold the last frame, or play silence, for the rest of the clip."""
+    name = _name(source)
+    fps = info.video.fps if info.video is not None and info.video.fps else 0.0
+    slack = max(END_TOLERANCE_S, 1.0 / fps if fps > 0 else 0.0)
+    problems: list[str] = []
+    for _, clip in project.iter_clips():
+        if clip.source != source:
+            continue
+        if clip.in_point >= info.duration:
+            problems.append(
+                f"{name}: a clip starts at {clip.in_point:g} s but the file is only {info.duration:.2f} s long"
+            )
+        elif clip.out_point > info.duration + slack:
+            problems.append(
+                f"{name}: a clip (at {clip.start:g} s on the timeline) ends at {clip.out_point:g} s but "
+                f"the file is only {info.duration:.2f} s long; trim its out point"
+            )
+    return problems
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def output_clash(
+    out_path: str | os.PathLike[str], sources: Sequence[str], protect: Sequence[str | os.PathLike[str]] = ()
+) -> str | None:
+    """Why writing ``out_path`` would destroy an input (a source, the project file, the drafts
+    database, or one of its -wal/-shm files), or None. Symlinks and hard links count."""
+    target = Path(out_path).expanduser()
+    for source in sources:
+        if _same_file(target, Path(source)):
+            return (
+                f"the output {target.name} is one of the project's media files ({_name(source)}); "
+                "choose another output name"
+            )
+    for item in protect:
+        guarded = Path(item).expanduser()
+        for candidate in (
+            guarded,
+            Path(f"{guarded}-wal"),
+            Path(f"{guarded}-shm"),
+            Path(f"{guarded}-journal"),
+        ):
+            if _same_file(target, candidate):
+                return (
+                    f"the output {target.name} would overwrite {candidate.name}, which holds your "
+                    "project; choose another output name"
+                )
+    return None
+
+
+def output_problem(out_path: str | os.PathLike[str]) -> str | None:
+    """Why ``out_path`` cannot be written (folder missing, not writable, a folder itself), or None."""
+    target = Path(out_path).expanduser().resolve()
+    folder = target.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if target.is_dir():
+        return f"{target} is a folder; give a file name such as video.mp4"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write into {folder} (permission denied)"
+    if target.exists() and not os.access(target, os.W_OK):
+        return f"{target.name} exists and is read-only"
+    return None
 
 
 def _unavailable_filters(project: Project) -> list[str]:
@@ -195,6 +285,7 @@ class _Pipeline:
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.frames_done = 0
+        self.compositor_warnings: list[str] = []
         self.decoded: queue.Queue[Any] = queue.Queue(QUEUE_DEPTH)
         self.composed: queue.Queue[Any] = queue.Queue(QUEUE_DEPTH)
         self.threads = [
@@ -268,7 +359,10 @@ class _Pipeline:
                 reader.close()
 
     def _compose(self) -> None:
-        comp = Compositor(self.project, self.plan.width, self.plan.height, self.plan.fps, mode="export")
+        comp = Compositor(
+            self.project, self.plan.width, self.plan.height, self.plan.fps, mode="export", quiet=True
+        )
+        self.compositor_warnings = comp.warnings
         previous: set[str] = set()
         try:
             while True:
@@ -398,7 +492,7 @@ def _open_writer(
                 f"the encoder {plan.encoder} could not start: {reason}", kind="encoder"
             ) from exc
         message = f"the {plan.encoder} encoder could not start ({reason}); {software} was used instead"
-        log.warning(message)
+        log.info(message)  # the caller shows ``warnings``
         warnings.append(message)
         plan.encoder = software
         return make(software)
@@ -416,18 +510,29 @@ def render_project(
     check_platform: bool = True,
     normalize_audio: bool = True,
     null_output: bool = False,
+    protect: Sequence[str | os.PathLike[str]] = (),
 ) -> RenderResult:
     """Render ``project`` to ``out_path`` (MP4). Raises :class:`ProjectRefused` before any work
     when the project cannot be exported, :class:`RenderCancelled` when ``cancel`` is set, and
     :class:`RenderError` (with a creator-facing ``message``) for anything else.
 
     ``null_output`` composes every frame but encodes and writes nothing (benchmarks).
+    ``protect``: files the output must never replace (the project file, the drafts database);
+    the project's sources are always protected.
     """
     from studio.effects.chain import FilterError
     from studio.media.errors import MediaError
 
     started = time.monotonic()
-    plan = plan_export(project, preset, codec=codec, encoder=encoder, check_platform=check_platform)
+    plan = plan_export(
+        project,
+        preset,
+        codec=codec,
+        encoder=encoder,
+        check_platform=check_platform,
+        out_path=None if null_output else out_path,
+        protect=protect,
+    )
     warnings = list(plan.warnings)
     target: AtomicOutput | None = None
     writer: Any = None
@@ -440,9 +545,11 @@ def render_project(
         if cancel is not None and cancel.is_set():
             raise RenderCancelled()
         writer = NullWriter() if target is None else _open_writer(target, plan, encoder is not None, warnings)
-        _Pipeline(project, plan, writer, audio, TARGET_LUFS if normalize_audio else None).run(
-            progress, cancel
-        )
+        pipeline = _Pipeline(project, plan, writer, audio, TARGET_LUFS if normalize_audio else None)
+        try:
+            pipeline.run(progress, cancel)
+        finally:
+            warnings.extend(w for w in pipeline.compositor_warnings if w not in warnings)
         path = target.commit() if target is not None else None
     except BaseException as exc:
         if writer is not None:

@@ -1,6 +1,8 @@
 """Per-clip filter chains from ``studio.effects.chain``, opened once per (clip, frame size).
 
 The chain is always called, even when it holds no filter: an empty chain returns its input.
+Each chain gets the clip's key (``source|in|out``) and the profile's face cache folder, so face
+tracks found while previewing are reused by the export and the other way round.
 """
 
 from __future__ import annotations
@@ -12,6 +14,22 @@ from studio.core.project import VideoClip
 from studio.effects.chain import FilterChain, build_chain
 
 
+def clip_key(clip: VideoClip) -> str:
+    """What identifies a clip's frames for cached analysis: the source and its in/out points."""
+    return f"{clip.source}|{clip.in_point}|{clip.out_point}"
+
+
+def face_cache_dir() -> str:
+    """``<profile cache>/faces`` (created by the face cache when it first saves); "" when the
+    profile's folders cannot be named (then face tracks live in memory only)."""
+    from studio.config import ConfigError, app_paths
+
+    try:
+        return str(app_paths().cache / "faces")
+    except ConfigError:
+        return ""
+
+
 class ClipFilters:
     """The filter chains of a render, keyed by clip id and the size the chain sees."""
 
@@ -20,6 +38,7 @@ class ClipFilters:
         self.mode = mode
         self._chains: dict[tuple[str, int, int], FilterChain] = {}
         self.problems: list[str] = []
+        self.cache_dir = face_cache_dir()
 
     def chain(self, clip: VideoClip, width: int, height: int) -> FilterChain:
         key = (clip.id, width, height)
@@ -34,7 +53,8 @@ class ClipFilters:
                 height=height,
                 fps=self.fps,
                 mode=self.mode,  # type: ignore[arg-type]
-                clip_key=f"{clip.source}|{clip.in_point:.3f}|{clip.out_point:.3f}",
+                clip_key=clip_key(clip),
+                cache_dir=self.cache_dir,
             )
             self.problems.extend(p for p in chain.problems if p not in self.problems)
             self._chains[key] = chain

@@ -197,6 +197,20 @@ class Mp4Writer:
             self.container.close()
 
 
+def current_umask() -> int:
+    """The process umask (read from /proc where it can be, else set and restored at once)."""
+    with (
+        contextlib.suppress(OSError, ValueError, IndexError),
+        open("/proc/self/status", encoding="ascii") as fh,
+    ):
+        for line in fh:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class AtomicOutput:
     """A temp file next to the target, renamed over it only by :meth:`commit`."""
 
@@ -223,6 +237,8 @@ class AtomicOutput:
         self.temp = Path(tmp)
 
     def commit(self) -> Path:
+        """Give the temp file the mode a normal new file gets (mkstemp makes it 0600), then rename."""
+        os.chmod(self.temp, 0o666 & ~current_umask())
         os.replace(self.temp, self.target)
         return self.target
 
