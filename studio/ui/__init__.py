@@ -1,0 +1,1 @@
+"""Everything Qt: main window, editor (timeline, preview, inspector), dialogs."""

@@ -9,12 +9,12 @@ window so it can say so in the status bar.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
 
@@ -112,8 +112,16 @@ class _BinList(QListWidget):
         self.setSpacing(2)
         self.setUniformItemSizes(False)
         self.setWordWrap(True)
-        self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(False)  # drops go to MediaBin, the parent that accepts them
+        self.setDragEnabled(True)
+        self.setDragDropMode(QListWidget.DragDropMode.DragOnly)
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
+        """Dragged entries travel as file URLs, so the timeline (or any app) can take them."""
+        mime = super().mimeData(list(items))
+        mime.setUrls([QUrl.fromLocalFile(item.data(PATH_ROLE)) for item in items if item.data(PATH_ROLE)])
+        return mime
 
 
 class MediaBin(QWidget):
@@ -154,6 +162,16 @@ class MediaBin(QWidget):
 
     def item(self, path: str | Path) -> QListWidgetItem | None:
         return self._items.get(_key(path))
+
+    def selected_entries(self) -> list[BinEntry]:
+        """Selected entries in list order."""
+        rows = sorted(self.list.row(item) for item in self.list.selectedItems())
+        out = []
+        for row in rows:
+            entry = self._entries.get(self.list.item(row).data(PATH_ROLE))
+            if entry is not None:
+                out.append(entry)
+        return out
 
     @property
     def busy(self) -> bool:

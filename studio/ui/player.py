@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, QRect, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QImage, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -184,10 +184,15 @@ class PlaybackWorker:
         pending: int | None = None
         due = 0.0
 
+        rate = 1.0
+
         def set_playing(value: bool) -> None:
             nonlocal playing, start_clock, start_index
             if value and count > 0:
-                start_index = 0 if index >= count - 1 else max(index, 0)
+                if rate > 0:
+                    start_index = 0 if index >= count - 1 else max(index, 0)
+                else:
+                    start_index = count - 1 if index <= 0 else index
                 start_clock = time.monotonic()
             playing = value and count > 0
             self._posts.playing.emit(playing)
@@ -218,6 +223,9 @@ class PlaybackWorker:
                         source = factory()
                         fps = float(source.fps) if source.fps and source.fps > 0 else DEFAULT_FPS
                         count = max(1, round(float(source.duration) * fps))
+                    except _Cleared:
+                        source = None
+                        continue
                     except Exception as exc:
                         log.warning("cannot open %s for preview: %s", label, exc)
                         self._posts.failed.emit(_message(exc))
@@ -231,6 +239,9 @@ class PlaybackWorker:
                     box = value
                     if index >= 0 and pending is None:
                         pending = index
+                elif command == "refresh":
+                    if index >= 0 and pending is None:
+                        pending = index
                 elif command == "seek" and count:
                     pending = min(max(int(value), 0), count - 1)
                     if playing:
@@ -241,18 +252,23 @@ class PlaybackWorker:
                     pending = min(max((pending if pending is not None else index) + int(value), 0), count - 1)
                 elif command == "play":
                     set_playing(bool(value))
+                elif command == "rate":
+                    rate = float(value) or 1.0
+                    if playing:
+                        start_index, start_clock = max(index, 0), time.monotonic()
             if source is None:
                 continue
             if playing:
-                target = start_index + math.floor((time.monotonic() - start_clock) * fps)
-                if target >= count - 1:
-                    target = count - 1
+                frames = math.floor((time.monotonic() - start_clock) * fps * abs(rate))
+                target = start_index + (frames if rate > 0 else -frames)
+                if (rate > 0 and target >= count - 1) or (rate < 0 and target <= 0):
+                    target = min(max(target, 0), count - 1)
                     set_playing(False)
-                if target > index + 1 and index >= 0:
-                    self.dropped += target - index - 1
+                if abs(target - index) > 1 and index >= 0:
+                    self.dropped += abs(target - index) - 1
                 if target != index:
                     pending = target
-                due = start_clock + (target + 1 - start_index) / fps
+                due = start_clock + (frames + 1) / (fps * abs(rate))
             if pending is not None:
                 wanted, pending = pending, None
                 try:
@@ -268,6 +284,14 @@ class PlaybackWorker:
                 with self._latest_lock:
                     self._latest = ShownFrame(generation, wanted, wanted / fps, image)
                 self._posts.frame.emit()
+
+
+def _no_source() -> FrameSource:
+    raise _Cleared
+
+
+class _Cleared(Exception):
+    """Raised by the factory of :meth:`Player.clear`: the worker closes its source, shows nothing."""
 
 
 def _close(source: Any) -> None:
@@ -292,6 +316,7 @@ class VideoView(QWidget):
         super().__init__(parent)
         self.image: QImage | None = None
         self.hint = "Double-click a clip in the media bin to preview it"
+        self.safe_area = False
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -300,6 +325,19 @@ class VideoView(QWidget):
         self.image = image
         self.update()
 
+    def set_safe_area(self, shown: bool) -> None:
+        self.safe_area = shown
+        self.update()
+
+    def image_rect(self) -> QRect:
+        """Where the picture is drawn (letterboxed inside the view); empty without one."""
+        if self.image is None or self.image.isNull():
+            return QRect()
+        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, size.width(), size.height())
+        target.moveCenter(self.rect().center())
+        return target
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
@@ -307,11 +345,41 @@ class VideoView(QWidget):
             painter.setPen(Qt.GlobalColor.gray)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.hint)
             return
-        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRect(0, 0, size.width(), size.height())
-        target.moveCenter(self.rect().center())
+        target = self.image_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, self.image)
+        if self.safe_area:
+            paint_safe_area(painter, target)
+
+
+SAFE_TOP, SAFE_BOTTOM, SAFE_RIGHT = 0.10, 0.20, 0.15
+"""Fractions of a 9:16 frame the platform's own interface covers: the top bar (tabs, live),
+the caption/music/author block at the bottom and the like/comment/share column on the right."""
+
+
+def safe_area_rects(frame: QRect) -> list[QRect]:
+    """Top band, bottom band, right column (between the two bands), in widget coordinates."""
+    w, h = frame.width(), frame.height()
+    top = round(h * SAFE_TOP)
+    bottom = round(h * SAFE_BOTTOM)
+    right = round(w * SAFE_RIGHT)
+    return [
+        QRect(frame.left(), frame.top(), w, top),
+        QRect(frame.left(), frame.bottom() - bottom + 1, w, bottom),
+        QRect(frame.right() - right + 1, frame.top() + top, right, h - top - bottom),
+    ]
+
+
+def paint_safe_area(painter: QPainter, frame: QRect) -> None:
+    """Translucent guides where the platform's buttons and captions will cover the video."""
+    painter.save()
+    fill = QColor(255, 64, 64, 56)
+    pen = QPen(QColor(255, 120, 120, 180), 1, Qt.PenStyle.DashLine)
+    for rect in safe_area_rects(frame):
+        painter.fillRect(rect, fill)
+        painter.setPen(pen)
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+    painter.restore()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -371,6 +439,8 @@ class Player(QWidget):
         self.current_index = -1
         self.current_time = 0.0
         self.shown_image: QImage | None = None
+        self._early: ShownFrame | None = None
+        self.rate = 1.0
 
         self.play_button.clicked.connect(self.toggle_play)
         self.back_button.clicked.connect(lambda: self.step(-1))
@@ -406,6 +476,18 @@ class Player(QWidget):
     def open_clip(self, path: str | Path) -> None:
         self.set_source(lambda: ClipSource(path), Path(path).name)
 
+    def clear(self, hint: str) -> None:
+        """Show nothing but ``hint`` (e.g. an empty project); the worker drops its source."""
+        self._info = None
+        self.current_index = -1
+        self.shown_image = None
+        self._worker.send("open", (_no_source, ""))
+        self.view.hint = hint
+        self.view.set_image(None)
+        self.title_label.setText("")
+        self.time_label.setText(format_time(0) + " / " + format_time(0))
+        self._set_enabled(False)
+
     def set_source(self, factory: Callable[[], FrameSource], label: str) -> None:
         """Show ``factory()``'s frames; the factory runs on the player thread (it may do I/O)."""
         self._info = None
@@ -419,6 +501,21 @@ class Player(QWidget):
 
     def pause(self) -> None:
         self._worker.send("play", False)
+
+    def refresh(self) -> None:
+        """Draw the current frame again (the source changed, or a better quality is wanted)."""
+        if self._info is not None:
+            self._worker.send("refresh")
+
+    def set_rate(self, rate: float) -> None:
+        """Playback speed and direction (negative plays backwards): the J/K/L shuttle."""
+        self.rate = rate
+        self._worker.send("rate", rate)
+
+    def shuttle(self, rate: float) -> None:
+        self.set_rate(rate)
+        if self._info is not None:
+            self._worker.send("play", True)
 
     def toggle_play(self) -> None:
         if self._info is not None:
@@ -465,11 +562,21 @@ class Player(QWidget):
         self._show_time()
         self._set_enabled(True)
         self.sourceOpened.emit(info)
+        early, self._early = self._early, None
+        if early is not None and early.generation == info.generation:
+            self._show_frame(early)
 
     @Slot()
     def _on_frame(self) -> None:
-        shown = self._worker.take_latest()
-        if shown is None or shown.generation != self._generation:
+        self._show_frame(self._worker.take_latest())
+
+    def _show_frame(self, shown: ShownFrame | None) -> None:
+        if shown is None:
+            return
+        if shown.generation > self._generation:
+            self._early = shown  # its source's "opened" is still queued: show it after that
+            return
+        if shown.generation != self._generation:
             return
         self.current_index, self.current_time = shown.index, shown.time
         self.shown_image = shown.image

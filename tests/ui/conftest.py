@@ -32,6 +32,7 @@ def ui_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def studio_window(qtbot: QtBot) -> Iterator[MainWindow]:
     """A real main window, shown offscreen; closed (threads stopped) after the test."""
     window = MainWindow()
+    window.confirm_unsaved = False  # no "save changes?" box when the test closes it
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -73,7 +72,8 @@ def test_menus_hold_only_working_entries(
     assert titles[0] == "File" and titles[-1] == "Help"
     file_menu = studio_window.menuBar().actions()[0].menu()
     entries = [a.text().replace("&", "") for a in file_menu.actions() if not a.isSeparator()]
-    assert entries == ["Import…", "Quit"]
+    assert entries[:5] == ["New Project", "Open Project…", "Open Recent", "Save", "Save As…"]
+    assert "Import Media…" in entries and "Export Video…" in entries and entries[-1] == "Quit"
     for menu_action in studio_window.menuBar().actions():
         for action in menu_action.menu().actions():
             assert (
@@ -106,24 +106,17 @@ def test_theme_choice_changes_the_palette_and_is_kept(qtbot: QtBot) -> None:
 
 
 def test_doctor_report_runs_in_the_background_and_fills_the_dialog(
-    qtbot: QtBot, studio_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, studio_window: MainWindow
 ) -> None:
-    import threading
+    """The report comes from a child `creator-studio doctor --json`; the window stays live meanwhile."""
+    import platform
 
-    from studio import doctor
-
-    threads: list[str] = []
-
-    def fake_collect() -> dict[str, object]:
-        threads.append(threading.current_thread().name)
-        return {"versions": {"python": "3.11"}, "marker": "doctor-was-here"}
-
-    monkeypatch.setattr(doctor, "collect", fake_collect)
     help_menu = studio_window.menuBar().actions()[-1].menu()
     action = next(a for a in help_menu.actions() if "Doctor" in a.text())
     action.trigger()
     dialog = studio_window._doctor_dialog
     assert dialog is not None and dialog.isVisible()
-    qtbot.waitUntil(lambda: "doctor-was-here" in dialog.text.toPlainText(), timeout=10000)
-    assert threads and threads[0] != threading.main_thread().name
+    assert "Collecting" in dialog.text.toPlainText()
+    qtbot.waitUntil(lambda: "libx264" in dialog.text.toPlainText(), timeout=60000)
+    assert platform.python_version() in dialog.text.toPlainText()
     dialog.close()

@@ -18,7 +18,7 @@ def drop_files(target: QWidget, paths: list[Path]) -> bool:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPoint(target.width() // 2, target.height() // 2)
     enter = QDragEnterEvent(
-        QPointF(pos),
+        pos,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -84,7 +84,7 @@ def test_drop_on_the_window_imports_too_and_non_files_are_refused(
     mime = QMimeData()
     mime.setText("just some text")
     enter = QDragEnterEvent(
-        QPointF(5, 5),
+        QPoint(5, 5),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,

@@ -1,0 +1,16 @@
+"""The timeline: model adapter over the core History, the painted view, thumbnails/waveforms."""
+
+from studio.ui.timeline.items import ThumbnailCache, WaveformStore
+from studio.ui.timeline.model import Group, SetMarkers, TimelineModel, TrackIndex
+from studio.ui.timeline.view import TimelineView, TimelineWidget
+
+__all__ = [
+    "Group",
+    "SetMarkers",
+    "ThumbnailCache",
+    "TimelineModel",
+    "TimelineView",
+    "TimelineWidget",
+    "TrackIndex",
+    "WaveformStore",
+]

@@ -1,0 +1,233 @@
+"""The timeline driven with the mouse and keys: every change is a core edit that undoes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from studio.core.edits import History
+from studio.core.project import AudioClip, Project, TextItem, Track, VideoClip
+from studio.ui.jobs import make_gui_runner
+from studio.ui.timeline import ThumbnailCache, TimelineModel, TimelineView, TrackIndex, WaveformStore
+from studio.ui.timeline.view import HEADER_W, RULER_H
+from tests.media.fixtures import make_audio
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def two_clip_project(source: str) -> Project:
+    video = Track(
+        "v1", "video", clips=[VideoClip("a", source, 0.0, 1.0, 0.0), VideoClip("b", source, 0.0, 1.0, 2.0)]
+    )
+    text = Track("t1", "text", items=[TextItem("hello", "Hello", 0.5, 1.5)])
+    return Project(tracks=[video, text])
+
+
+def make_view(qtbot: QtBot, project: Project, **kwargs: object) -> TimelineView:
+    model = TimelineModel(History(project))
+    view = TimelineView(model, **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(view)
+    view.resize(900, 220)
+    view.pps = 100.0
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def point(view: TimelineView, t: float, track_id: str) -> QPoint:
+    index = view.model.row_of(track_id)
+    rect = view.row_rect(index)
+    return QPoint(round(view.time_to_x(t)), round(rect.center().y()))
+
+
+def drag(
+    qtbot: QtBot,
+    view: TimelineView,
+    start: QPoint,
+    end: QPoint,
+    mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
+    qtbot.mousePress(view, LEFT, mods, start)
+    for k in range(1, 6):
+        qtbot.mouseMove(view, start + (end - start) * k / 5)
+    qtbot.mouseRelease(view, LEFT, mods, end)
+
+
+def snapshot(project: Project) -> dict:
+    return project.to_dict()
+
+
+def test_visible_range_finds_overlapping_elements_by_binary_search() -> None:
+    clips = [VideoClip(f"c{i}", "x.mp4", 0.0, 1.0, float(i)) for i in range(300)]
+    clips.append(VideoClip("long", "x.mp4", 0.0, 160.0, 5.0))
+    index = TrackIndex.build(Track("v", "video", clips=clips))
+    seen = {e.id for e in index.visible(150.2, 152.0)}
+    assert seen == {"c150", "c151", "long"}
+    assert {e.id for e in index.visible(200.5, 201.0)} == {"c200"}
+    assert index.visible(400, 500) == []
+
+
+def test_drag_trim_split_undo_to_the_start_and_redo(qtbot: QtBot, ui_media: dict[str, Path]) -> None:
+    project = two_clip_project(str(ui_media["clip"]))
+    original = snapshot(project)
+    view = make_view(qtbot, project)
+    history = view.model.history
+
+    # drag clip b from 2.0 s to ~3.0 s (grabbed in its middle)
+    drag(qtbot, view, point(view, 2.5, "v1"), point(view, 3.5, "v1"))
+    assert project.clip("b").start == pytest.approx(3.0, abs=0.02)
+    assert history.labels[-1] == "Move clip"
+
+    # drag near the playhead (0 s): the clip's start snaps onto a's end (1.0 s)
+    drag(qtbot, view, point(view, 3.5, "v1"), point(view, 1.55, "v1"))
+    assert project.clip("b").start == pytest.approx(1.0, abs=1e-9)
+
+    # trim b's out edge from 2.0 s back to ~1.6 s
+    b = project.clip("b")
+    drag(
+        qtbot,
+        view,
+        QPoint(round(view.time_to_x(b.end)) - 2, point(view, 1.5, "v1").y()),
+        point(view, 1.6, "v1"),
+    )
+    assert project.clip("b").end == pytest.approx(1.6, abs=0.02)
+    assert history.labels[-1] == "Trim clip"
+
+    # split a at the playhead with S
+    view.move_playhead(0.4)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_S)
+    video = project.track("v1")
+    assert len(video.clips) == 3
+    assert sorted(round(c.start, 3) for c in video.clips) == [0.0, 0.4, 1.0]
+
+    # a marker with M
+    qtbot.keyClick(view, Qt.Key.Key_M)
+    assert view.model.markers == [pytest.approx(0.4)]
+
+    assert history.labels == ["Move clip", "Move clip", "Trim clip", "Split clip", "Add marker"]
+    while history.can_undo:
+        history.undo()
+    assert snapshot(project) == original
+    while history.can_redo:
+        history.redo()
+    assert len(project.track("v1").clips) == 3 and project.extra["markers"] == [0.4]
+
+
+def test_alt_drag_ripples_later_clips(qtbot: QtBot, ui_media: dict[str, Path]) -> None:
+    project = two_clip_project(str(ui_media["clip"]))
+    view = make_view(qtbot, project)
+    y = point(view, 0, "v1").y()
+    drag(
+        qtbot,
+        view,
+        QPoint(round(view.time_to_x(1.0)) - 2, y),
+        QPoint(round(view.time_to_x(0.5)), y),
+        Qt.KeyboardModifier.AltModifier,
+    )
+    assert project.clip("a").end == pytest.approx(0.5, abs=0.02)
+    assert project.clip("b").start == pytest.approx(1.5, abs=0.02)  # pulled left by the same amount
+
+
+def test_multi_select_delete_ripple_delete_copy_paste(qtbot: QtBot, ui_media: dict[str, Path]) -> None:
+    source = str(ui_media["clip"])
+    clips = [VideoClip(f"c{i}", source, 0.0, 1.0, float(i)) for i in range(4)]
+    project = Project(tracks=[Track("v1", "video", clips=clips)])
+    view = make_view(qtbot, project)
+    qtbot.mouseClick(view, LEFT, Qt.KeyboardModifier.NoModifier, point(view, 0.5, "v1"))
+    qtbot.mouseClick(view, LEFT, Qt.KeyboardModifier.ControlModifier, point(view, 2.5, "v1"))
+    assert view.selection == ["c0", "c2"]
+    qtbot.mouseClick(view, LEFT, Qt.KeyboardModifier.ShiftModifier, point(view, 3.5, "v1"))
+    qtbot.mouseClick(view, LEFT, Qt.KeyboardModifier.ControlModifier, point(view, 3.5, "v1"))
+    assert view.selection == ["c0", "c2"]
+
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    view.move_playhead(6.0)
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    starts = sorted(c.start for c in project.track("v1").clips)
+    assert starts == [0.0, 1.0, 2.0, 3.0, 6.0, 8.0]  # pasted with their spacing kept
+    assert view.model.history.labels[-1] == "Paste"
+
+    view.model.history.undo()
+    view.select(["c1"])
+    qtbot.keyClick(view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
+    assert [c.start for c in project.track("v1").clips] == [0.0, 1.0, 2.0]  # later clips pulled left
+
+    # rubber band over the first two clips from empty space below the track
+    below = view.row_rect(0).bottom() + 20
+    drag(
+        qtbot,
+        view,
+        QPoint(round(view.time_to_x(0.2)), round(below)),
+        QPoint(round(view.time_to_x(1.5)), round(view.row_rect(0).top()) + 5),
+    )
+    assert sorted(view.selection) == ["c0", "c2"]  # c2 now sits where c1 was
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [c.id for c in project.track("v1").clips] == ["c3"]
+    assert view.model.history.labels[-1] == "Delete 2 clips"
+    view.model.history.undo()
+    assert len(project.track("v1").clips) == 3
+
+
+def test_ruler_click_moves_the_playhead_and_ctrl_wheel_zooms(qtbot: QtBot, ui_media: dict[str, Path]) -> None:
+    view = make_view(qtbot, two_clip_project(str(ui_media["clip"])))
+    moved: list[float] = []
+    view.playheadMoved.connect(moved.append)
+    qtbot.mouseClick(
+        view, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(round(view.time_to_x(1.5)), RULER_H // 2)
+    )
+    assert moved and moved[-1] == pytest.approx(1.5, abs=1 / 30)
+    before = view.pps
+    anchor = QPointF(HEADER_W + 300, 60)
+    t_anchor = view.x_to_time(anchor.x())
+    event = QWheelEvent(
+        anchor, view.mapToGlobal(anchor), QPoint(), QPoint(0, 240), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(view, event)
+    assert view.pps > before * 1.4
+    assert view.x_to_time(anchor.x()) == pytest.approx(
+        t_anchor, abs=1e-6
+    )  # zoom keeps the point under the mouse
+
+
+def dominant(image: QImage, rect: object) -> np.ndarray:
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    arr = arr[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+    return arr[int(rect.top()) + 4 : int(rect.bottom()) - 14, int(rect.left()) + 4 : int(rect.right()) - 4]
+
+
+def test_thumbnails_and_waveforms_arrive_from_the_background(
+    qtbot: QtBot, ui_media: dict[str, Path], tmp_path: Path
+) -> None:
+    song = make_audio(tmp_path / "tone.m4a", 1.5)
+    project = Project(
+        tracks=[
+            Track("v1", "video", clips=[VideoClip("a", str(ui_media["clip"]), 0.0, 2.0, 0.0)]),
+            Track("a1", "audio", clips=[AudioClip("m", str(song), 0.0, 1.5, 0.0)]),
+        ]
+    )
+    runner = make_gui_runner()
+    try:
+        thumbs = ThumbnailCache(runner, 48)
+        waves = WaveformStore(runner, tmp_path / "waves")
+        view = make_view(qtbot, project, thumbnails=thumbs, waveforms=waves)
+        view.grab()
+        qtbot.waitUntil(lambda: len(thumbs) > 0 and waves.get(str(song)) is not None, timeout=20000)
+        image = view.grab().toImage()
+        clip_rect = view.element_rect(project.clip("a"), view.model.row_of("v1"))
+        pixels = dominant(image, clip_rect)
+        # the clip body shows picture content, not just the flat track colour
+        assert pixels.reshape(-1, 3).std(axis=0).max() > 5
+        wave_rect = view.element_rect(project.clip("m"), view.model.row_of("a1"))
+        band = dominant(image, wave_rect)
+        assert (band[..., 1] > 200).sum() > 50  # the green waveform pixels
+    finally:
+        runner.shutdown(wait=True)
