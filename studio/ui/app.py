@@ -119,11 +119,34 @@ def main(args: argparse.Namespace) -> int:
             _when_ready(window, bool(args.files), lambda: _save_screenshot(window, screenshot, exit_code))
 
     window.firstPainted.connect(shown)
+    drafts: list[object] = []
+
+    def start_drafts() -> None:
+        """After the first paint: open the drafts store, take the lock, offer crash recovery."""
+        from studio.ui import draft_session
+
+        drafts.extend(draft_session.start(window))
+
+    if not args.quit_when_shown and screenshot is None:
+        window.firstPainted.connect(lambda: QTimer.singleShot(0, start_drafts))
     if args.files:
         window.import_files(args.files)
     window.show()
     code = app.exec()
+    _close_drafts(drafts)
     return exit_code[0] or int(code)
+
+
+def _close_drafts(drafts: list[object]) -> None:
+    """A clean exit: the last edit is on disk, the session lock is released."""
+    if not drafts:
+        return
+    session, lock = drafts
+    if session is not None:
+        session.close()  # type: ignore[attr-defined]
+        session.store.close()  # type: ignore[attr-defined]
+    if lock is not None:
+        lock.release()  # type: ignore[attr-defined]
 
 
 _QT_NOISE = ("propagateSizeHints",)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
 
     firstPainted = Signal()
     projectChanged = Signal()
+    projectSaved = Signal()
 
     def __init__(
         self,
@@ -167,7 +169,17 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.bin)
         self.splitter.addWidget(self.player)
         self.inspector = Inspector(self.timeline_model)
-        self.splitter.addWidget(self.inspector)
+        self.effects: Any = None  # the EffectsPanel, built when its tab is first opened
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.setUsesScrollButtons(True)
+        self.side_tabs.setMinimumWidth(160)
+        self.side_tabs.addTab(self.inspector, "Inspector")
+        self._effects_holder = QWidget()
+        QVBoxLayout(self._effects_holder).setContentsMargins(0, 0, 0, 0)
+        self.side_tabs.addTab(self._effects_holder, "Effects")
+        self.side_tabs.currentChanged.connect(self._side_tab_changed)
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 560, 280])
         self.vsplitter = QSplitter(Qt.Orientation.Vertical)
@@ -214,7 +226,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ menus
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         self.new_action = self._action("&New Project", self.new_project, QKeySequence.StandardKey.New)
         self.open_action = self._action("&Open Project…", self.open_project, QKeySequence.StandardKey.Open)
         self.recent_menu = QMenu("Open &Recent", self)
@@ -315,6 +327,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.safe_area_action)
         self.project_view_action = self._action("Show &Project in Player", self.show_project)
         view.addAction(self.project_view_action)
+        view.addAction(self._action("&Plugins…", self.show_plugins))
         if self.theme is not None:
             themes = view.addMenu("&Theme")
             group = QActionGroup(self)
@@ -474,6 +487,8 @@ class MainWindow(QMainWindow):
     def _frame_shown(self, _index: int, t: float) -> None:
         if self._showing_project:
             self.timeline.view.set_playhead(t)
+            if self.effects is not None:
+                self.effects.set_playhead(t)
             if not self.player.is_playing:
                 self.inspector.set_playhead(t)
 
@@ -491,10 +506,34 @@ class MainWindow(QMainWindow):
         )
         self.player.view.set_safe_area(shown)
 
+    def _side_tab_changed(self, index: int) -> None:
+        if self.side_tabs.widget(index) is self._effects_holder:
+            self.ensure_effects_panel()
+
+    def ensure_effects_panel(self) -> Any:
+        """The effects panel (filters of the selected clip); its registry loads on first use."""
+        if self.effects is None:
+            from studio.effects.registry import default_registry
+            from studio.ui.effects_panel import EffectsPanel
+
+            self.effects = EffectsPanel(default_registry(), self.history, runner=self.runner)
+            self._effects_holder.layout().addWidget(self.effects)
+            view = self.timeline.view
+            view.selectionChanged.connect(lambda: self.effects.set_selection(view.selection, view.playhead))
+            view.playheadMoved.connect(self.effects.set_playhead)
+            self.effects.message.connect(lambda m: self.show_message(f"Cannot do that: {m}"))
+            self.effects.set_selection(view.selection, view.playhead)
+        return self.effects
+
+    def show_plugins(self) -> None:
+        self.ensure_effects_panel().show_plugins()
+
     def set_history(self, history: History, path: Path | None) -> None:
         self.history = history
         self.project_path = path
         self.timeline_model.set_history(history)
+        if self.effects is not None:
+            self.effects.set_history(history)
         self.timeline.view.select([])
         self.timeline.view.set_playhead(0.0)
         self.timeline.view.zoom_to_fit()
@@ -574,6 +613,7 @@ class MainWindow(QMainWindow):
         self._remember(path)
         self._update_title()
         self.show_message(f"Saved {path.name}")
+        self.projectSaved.emit()
         return True
 
     def _remember(self, path: Path) -> None:
@@ -808,6 +848,8 @@ class MainWindow(QMainWindow):
                 self.export_dialog.wait_for_worker(5000)
             self.export_dialog.close()
         self.save_layout()
+        if self.effects is not None:
+            self.effects.detach()
         self.player.shutdown()
         self.runner.shutdown(wait=False)
         super().closeEvent(event)

@@ -134,6 +134,24 @@ def to_qimage(frame: Frame, box: QSize) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+Clock = Callable[[], float | None]
+
+
+@dataclass(frozen=True)
+class Transport:
+    """Hooks the player thread calls so that sound follows the picture (``None``: not wanted).
+
+    ``play(t)`` when playback starts at ``t`` at normal speed, ``pause()`` when it stops (or a
+    shuttle speed other than 1x starts), ``seek(t)`` on a jump while playing, ``scrub(t)`` on a
+    jump or frame step while paused. They run on the player thread and must be thread-safe.
+    """
+
+    play: Callable[[float], None] | None = None
+    pause: Callable[[], None] | None = None
+    seek: Callable[[float], None] | None = None
+    scrub: Callable[[float], None] | None = None
+
+
 class _Posts(QObject):
     """Signals the worker emits from its thread; they reach the GUI queued. Once the player
     widget is gone, emitting raises ``RuntimeError`` and the worker ends."""
@@ -153,6 +171,8 @@ class PlaybackWorker:
         self._latest: ShownFrame | None = None
         self._latest_lock = threading.Lock()
         self.dropped = 0
+        self.clock: Clock | None = None
+        self.transport = Transport()
         self._thread = threading.Thread(target=self._run, name="player", daemon=True)
         self._thread.start()
 
@@ -167,6 +187,24 @@ class PlaybackWorker:
     def stop(self, timeout: float = 2.0) -> None:
         self.send("quit")
         self._thread.join(timeout)
+
+    def _hook(self, name: str, *args: float) -> None:
+        fn = getattr(self.transport, name)
+        if fn is not None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("the player's %s hook failed", name)
+
+    def _external_time(self) -> float | None:
+        clock = self.clock
+        if clock is None:
+            return None
+        try:
+            return clock()
+        except Exception:
+            log.exception("the player's external clock failed")
+            return None
 
     def _run(self) -> None:
         try:
@@ -188,6 +226,7 @@ class PlaybackWorker:
 
         def set_playing(value: bool) -> None:
             nonlocal playing, start_clock, start_index
+            was_playing = playing
             if value and count > 0:
                 if rate > 0:
                     start_index = 0 if index >= count - 1 else max(index, 0)
@@ -195,6 +234,10 @@ class PlaybackWorker:
                     start_index = count - 1 if index <= 0 else index
                 start_clock = time.monotonic()
             playing = value and count > 0
+            if playing and not was_playing and rate == 1.0:
+                self._hook("play", start_index / fps)
+            elif was_playing and not playing:
+                self._hook("pause")
             self._posts.playing.emit(playing)
 
         while True:
@@ -210,6 +253,8 @@ class PlaybackWorker:
                     break
             for command, value in commands:
                 if command == "quit":
+                    if playing:
+                        self._hook("pause")
                     _close(source)
                     return
                 if command == "open":
@@ -246,21 +291,36 @@ class PlaybackWorker:
                     pending = min(max(int(value), 0), count - 1)
                     if playing:
                         start_index, start_clock = pending, time.monotonic()
+                    self._hook("seek" if playing and rate == 1.0 else "scrub", pending / fps)
                 elif command == "step" and count:
                     if playing:
                         set_playing(False)
                     pending = min(max((pending if pending is not None else index) + int(value), 0), count - 1)
+                    self._hook("scrub", pending / fps)
                 elif command == "play":
                     set_playing(bool(value))
                 elif command == "rate":
-                    rate = float(value) or 1.0
+                    old_rate, rate = rate, float(value) or 1.0
                     if playing:
                         start_index, start_clock = max(index, 0), time.monotonic()
+                        if rate == 1.0 and old_rate != 1.0:
+                            self._hook("play", start_index / fps)
+                        elif rate != 1.0 and old_rate == 1.0:
+                            self._hook("pause")
             if source is None:
                 continue
             if playing:
-                frames = math.floor((time.monotonic() - start_clock) * fps * abs(rate))
-                target = start_index + (frames if rate > 0 else -frames)
+                external = self._external_time() if rate == 1.0 else None
+                now = time.monotonic()
+                if external is not None:
+                    # slaved: the frame for the clock's time; the monotonic pacing is rebased
+                    # here so that it carries on seamlessly if the clock stops answering
+                    target = math.floor(external * fps + 1e-6)
+                    start_index, start_clock = target, now - (external - target / fps)
+                    frames = 0
+                else:
+                    frames = math.floor((now - start_clock) * fps * abs(rate))
+                    target = start_index + (frames if rate > 0 else -frames)
                 if (rate > 0 and target >= count - 1) or (rate < 0 and target <= 0):
                     target = min(max(target, 0), count - 1)
                     set_playing(False)
@@ -351,6 +411,11 @@ class VideoView(QWidget):
         if self.safe_area:
             paint_safe_area(painter, target)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        ratio = self.devicePixelRatioF()
+        self.resized.emit(QSize(round(self.width() * ratio), round(self.height() * ratio)))
+
 
 SAFE_TOP, SAFE_BOTTOM, SAFE_RIGHT = 0.10, 0.20, 0.15
 """Fractions of a 9:16 frame the platform's own interface covers: the top bar (tabs, live),
@@ -380,11 +445,6 @@ def paint_safe_area(painter: QPainter, frame: QRect) -> None:
         painter.setPen(pen)
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
     painter.restore()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        ratio = self.devicePixelRatioF()
-        self.resized.emit(QSize(round(self.width() * ratio), round(self.height() * ratio)))
 
 
 class Player(QWidget):
@@ -532,6 +592,29 @@ class Player(QWidget):
     def seek(self, seconds: float) -> None:
         if self._info is not None:
             self.seek_index(math.floor(seconds * self._info.fps + 1e-6))
+
+    def set_clock(self, clock: Clock | None) -> None:
+        """Pace playback by ``clock()`` (project seconds, e.g. the audio clock) whenever it gives a
+        value at 1x speed; it returns ``None`` when it cannot (no sound), and the player's own
+        monotonic clock carries on from there. Called on the player thread."""
+        self._worker.clock = clock
+
+    def set_transport(self, transport: Transport | None) -> None:
+        """Hooks that make sound follow play/pause/seek/step (see :class:`Transport`)."""
+        self._worker.transport = transport or Transport()
+
+    def attach_audio(self, audio: Any | None) -> None:
+        """Slave the picture to ``audio`` (``studio.ui.audio_preview.ProjectAudio`` or anything
+        with ``time/play/pause/seek/scrub``); ``None`` detaches (e.g. previewing one bin file)."""
+        if audio is None:
+            pause = self._worker.transport.pause
+            self.set_clock(None)
+            self.set_transport(None)
+            if pause is not None:
+                pause()
+            return
+        self.set_clock(audio.time)
+        self.set_transport(Transport(play=audio.play, pause=audio.pause, seek=audio.seek, scrub=audio.scrub))
 
     def shutdown(self) -> None:
         self._worker.stop()

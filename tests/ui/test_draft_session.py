@@ -1,0 +1,116 @@
+"""The editor and the drafts store together: autosave after an edit, recovery after a crash,
+opening a draft, restoring an older revision."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from studio.core.edits import AddTrack, SetParam
+from studio.drafts import recovery as rec
+from studio.ui import draft_session
+from studio.ui.main_window import MainWindow
+from studio.ui.recovery_dialog import RecoveryDialog
+
+pytestmark = pytest.mark.gui
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _autosaves(store, draft_id: int) -> list:  # type: ignore[no-untyped-def]
+    return [r for r in store.revisions(draft_id) if r.kind == "autosave"]
+
+
+def test_an_edit_is_autosaved_within_two_seconds(qtbot: QtBot, studio_window: MainWindow) -> None:
+    session, lock = draft_session.start(studio_window)
+    assert session is not None and lock is not None
+    try:
+        assert session.draft_id is None  # an untouched new project stores nothing
+        studio_window.timeline_model.do(AddTrack("text"))
+        studio_window.timeline_model.do(SetParam("project", "title", "Morning run"))
+        edited = time.monotonic()
+        qtbot.waitUntil(
+            lambda: session.draft_id is not None and bool(_autosaves(session.store, session.draft_id)),
+            timeout=5000,
+        )
+        assert time.monotonic() - edited < 2.5
+        stored = session.store.get_project_doc(
+            session.draft_id, _autosaves(session.store, session.draft_id)[0].id
+        )
+        assert stored["title"] == "Morning run"
+        assert stored == json.loads(json.dumps(studio_window.project.to_dict()))
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]
+
+
+def test_after_a_crash_the_autosave_is_offered_and_restored(
+    qtbot: QtBot, studio_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.drafts import open_store
+
+    store = open_store(studio_window.paths)
+    draft_id = store.create_draft({"schema_version": 2, "title": "Saved", "tracks": []})
+    store.autosave(draft_id, {"schema_version": 2, "title": "Unsaved when it crashed", "tracks": []})
+    store.close()
+    (studio_window.paths.data / rec.LOCK_NAME).write_text(
+        json.dumps(
+            {"pid": _dead_pid(), "start_time": 1.0, "hostname": socket.gethostname(), "created_at": 1.0}
+        )
+    )
+    shown: list[str] = []
+
+    def click_restore(dialog: RecoveryDialog) -> int:
+        shown.append(dialog.windowTitle())
+        dialog.restore_button.click()
+        return 1
+
+    monkeypatch.setattr(RecoveryDialog, "exec", click_restore)
+    session, lock = draft_session.start(studio_window)
+    assert session is not None and lock is not None
+    try:
+        assert len(shown) == 1
+        assert session.draft_id == draft_id
+        assert studio_window.project.title == "Unsaved when it crashed"
+        assert session.store.get_project_doc(draft_id)["title"] == "Unsaved when it crashed"
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]
+
+
+def test_the_drafts_menu_opens_a_draft_and_a_revision_can_be_restored(
+    qtbot: QtBot, studio_window: MainWindow
+) -> None:
+    session, lock = draft_session.start(studio_window)
+    assert session is not None
+    try:
+        store = session.store
+        draft_id = store.create_draft({"schema_version": 2, "title": "First cut", "tracks": []})
+        store.save(draft_id, {"schema_version": 2, "title": "Second cut", "tracks": []})
+        session.drafts_action.trigger()
+        browser = session._browser.browser  # type: ignore[union-attr]
+        assert browser.model.rowCount() == 1
+        first = min(store.revisions(draft_id), key=lambda r: r.id)
+        store.restore_revision(draft_id, first.id)  # what the history dialog's "Restore" does
+        browser.openRequested.emit(draft_id)
+        assert studio_window.project.title == "First cut"
+        assert session.draft_id == draft_id
+        studio_window.timeline_model.do(SetParam("project", "title", "Third cut"))
+        qtbot.waitUntil(lambda: bool(_autosaves(store, draft_id)), timeout=5000)
+        assert store.get_project_doc(draft_id, _autosaves(store, draft_id)[0].id)["title"] == "Third cut"
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]
