@@ -183,8 +183,9 @@ class ProjectAudio(QObject):
 
     def _load(self, stems: dict[str, np.ndarray], duration: float) -> None:
         self.stems = stems
-        self.engine.set_tracks(stems, RATE)
-        self.start()
+        if stems or self._engine is not None:  # a project without sound opens no device
+            self.engine.set_tracks(stems, RATE)
+            self.start()
         self.stemsReady.emit(duration)
 
     # ------------------------------------------------------------- transport

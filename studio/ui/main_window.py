@@ -46,6 +46,7 @@ from studio.core.edits import History
 from studio.core.errors import ProjectError
 from studio.core.project import Canvas, Project
 from studio.jobs.runner import JobRunner
+from studio.ui.audio_preview import ProjectAudio
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import Inspector
 from studio.ui.jobs import JobsStatus, Op, make_gui_runner
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineWidget(self.timeline_model, self.thumbnails, self.waveforms)
         self.timeline.setObjectName("timeline")
         self.source = ProjectSource(self.history.project)
+        self.audio = ProjectAudio(self.runner, self)
+        self.player.attach_audio(self.audio)
         self._showing_project = False
         self._resume_at: float | None = None
         self._preview_timer = QTimer(self)
@@ -200,6 +203,10 @@ class MainWindow(QMainWindow):
         self.player.frameShown.connect(self._frame_shown)
         self.player.sourceOpened.connect(self._source_opened)
         self.player.playingChanged.connect(self._playing_changed)
+        self.audio.statusChanged.connect(
+            lambda message: self.show_message(f"Audio: {message}") if message else None
+        )
+        self.projectChanged.connect(lambda: self.audio.set_project(self.project))
         view = self.timeline.view
         view.playheadMoved.connect(self.seek_project)
         view.mediaDropped.connect(self.add_media)
@@ -314,6 +321,11 @@ class MainWindow(QMainWindow):
         playback.addSeparator()
         for action in (self.start_action, self.end_action, self.mark_in_action, self.mark_out_action):
             playback.addAction(action)
+        self.voiceover_action = self._action(
+            "Record &Voice-over…", self.show_voiceover, Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_R
+        )
+        playback.addSeparator()
+        playback.addAction(self.voiceover_action)
 
         view = self.menuBar().addMenu("&View")
         for name in ("zoom_in", "zoom_out", "zoom_fit"):
@@ -464,6 +476,8 @@ class MainWindow(QMainWindow):
 
     def show_project(self) -> None:
         """Put the project (not a single bin file) in the player."""
+        self.player.attach_audio(self.audio)
+        self.audio.set_project(self.project)
         self.source.update(self.project)
         self.source.full_quality = not self.player.is_playing
         self._showing_project = True
@@ -735,6 +749,18 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ export
 
+    def show_voiceover(self) -> Any:
+        """Record a voice-over onto a new audio track at the playhead, the video playing."""
+        from studio.ui.voiceover_dialog import VoiceoverDialog
+
+        media_dir = (self.project_path.parent if self.project_path else self.paths.data) / "voiceovers"
+        dialog = VoiceoverDialog(
+            self.history, self.timeline.view.playhead, media_dir, self, player=self.player
+        )
+        dialog.recorded.connect(lambda path, _clip: self.show_message(f"Voice-over added: {Path(path).name}"))
+        dialog.show()
+        return dialog
+
     def show_export(self) -> ExportDialog:
         """The export dialog for the project as it is now (a copy: edits go on meanwhile)."""
         if self.export_dialog is not None and self.export_dialog.running:
@@ -769,6 +795,7 @@ class MainWindow(QMainWindow):
         self._showing_project = False
         self.source.full_quality = False
         self.player.view.set_safe_area(False)
+        self.player.attach_audio(None)
         self.player.open_clip(path)
         self.show_message(f"Previewing {Path(path).name}")
 
@@ -851,6 +878,7 @@ class MainWindow(QMainWindow):
         if self.effects is not None:
             self.effects.detach()
         self.player.shutdown()
+        self.audio.close()
         self.runner.shutdown(wait=False)
         super().closeEvent(event)
 

@@ -31,3 +31,12 @@ def test_effects_tab_adds_a_filter_to_the_selected_clip(
     assert [f.id for f in studio_window.project.clip("clip1").filters] == ["studio.color"]
     studio_window.undo()
     assert studio_window.project.clip("clip1").filters == []
+
+
+def test_voiceover_action_opens_the_recorder_at_the_playhead(qtbot: QtBot, studio_window: MainWindow) -> None:
+    from studio.ui.voiceover_dialog import VoiceoverDialog
+
+    studio_window.voiceover_action.trigger()
+    dialogs = [w for w in studio_window.findChildren(VoiceoverDialog) if w.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].close()
