@@ -26,7 +26,9 @@ def test_result_and_progress_are_delivered(runner: JobRunner) -> None:
             ctx.progress(i / 4, f"step {i}", force=True)
         return 42
 
-    handle = runner.submit(work, name="count", on_success=results.append, on_progress=lambda p: seen.append(p.fraction))
+    handle = runner.submit(
+        work, name="count", on_success=results.append, on_progress=lambda p: seen.append(p.fraction)
+    )
     assert handle.wait(5)
     assert results == [42] and handle.state is JobState.DONE
     assert seen == [0.0, 0.25, 0.5, 0.75, 1.0]
