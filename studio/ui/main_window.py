@@ -47,6 +47,7 @@ from studio.core.errors import ProjectError
 from studio.core.project import Canvas, Project
 from studio.jobs.runner import JobRunner
 from studio.ui.audio_preview import ProjectAudio
+from studio.ui.audio_strip import AudioStrip
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import Inspector
 from studio.ui.jobs import JobsStatus, Op, make_gui_runner
@@ -160,6 +161,13 @@ class MainWindow(QMainWindow):
         self.source = ProjectSource(self.history.project)
         self.audio = ProjectAudio(self.runner, self)
         self.player.attach_audio(self.audio)
+        self.audio_strip = AudioStrip(self.audio)
+        self.audio_strip.set_project(self.project)
+        player_box = QWidget()
+        box = QVBoxLayout(player_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.player, 1)
+        box.addWidget(self.audio_strip)
         self._showing_project = False
         self._resume_at: float | None = None
         self._preview_timer = QTimer(self)
@@ -170,7 +178,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.bin)
-        self.splitter.addWidget(self.player)
+        self.splitter.addWidget(player_box)
         self.inspector = Inspector(self.timeline_model)
         self.effects: Any = None  # the EffectsPanel, built when its tab is first opened
         self.side_tabs = QTabWidget()
@@ -207,6 +215,7 @@ class MainWindow(QMainWindow):
             lambda message: self.show_message(f"Audio: {message}") if message else None
         )
         self.projectChanged.connect(lambda: self.audio.set_project(self.project))
+        self.projectChanged.connect(lambda: self.audio_strip.set_project(self.project))
         view = self.timeline.view
         view.playheadMoved.connect(self.seek_project)
         view.mediaDropped.connect(self.add_media)
@@ -478,6 +487,7 @@ class MainWindow(QMainWindow):
         """Put the project (not a single bin file) in the player."""
         self.player.attach_audio(self.audio)
         self.audio.set_project(self.project)
+        self.audio_strip.set_project(self.project)
         self.source.update(self.project)
         self.source.full_quality = not self.player.is_playing
         self._showing_project = True
