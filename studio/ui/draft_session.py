@@ -52,6 +52,7 @@ class DraftSession(QObject):
         self._snapshot_timer.timeout.connect(self._snapshot)
         window.projectChanged.connect(self._changed)
         window.projectSaved.connect(self._saved)
+        window.mediaCreated.connect(self.add_to_library)
         action = window._action("&Drafts…", self.show_browser)
         window.file_menu.insertAction(window.open_action, action)
         self.drafts_action = action
@@ -130,6 +131,16 @@ class DraftSession(QObject):
             self.window.show_message(f"The draft was not stored: {exc}")
             return
         self._start_autosaver()
+
+    def add_to_library(self, path: str) -> None:
+        """A take the app recorded joins the media library (deduplicated by content)."""
+        draft_id = self.draft_id
+        Op(
+            self.window.runner,
+            lambda _ctx: self.store.media.import_file(path, draft_id=draft_id),
+            name="Add to media library",
+            lane="db",
+        ).failure(lambda exc: self.window.show_message(f"Not added to the media library: {exc}")).run()
 
     # ------------------------------------------------------------ opening drafts
 

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from studio.config import AppPaths, Settings, app_paths, load_settings, save_settings
 from studio.core.edits import History
 from studio.core.errors import ProjectError
-from studio.core.project import Canvas, Project
+from studio.core.project import AudioClip, Canvas, Project
 from studio.jobs.runner import JobRunner
 from studio.ui.audio_preview import ProjectAudio
 from studio.ui.audio_strip import AudioStrip
@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
     firstPainted = Signal()
     projectChanged = Signal()
     projectSaved = Signal()
+    mediaCreated = Signal(str)  # a file the app made (a voice-over take): for the media library
 
     def __init__(
         self,
@@ -764,10 +765,18 @@ class MainWindow(QMainWindow):
         from studio.ui.voiceover_dialog import VoiceoverDialog
 
         media_dir = (self.project_path.parent if self.project_path else self.paths.data) / "voiceovers"
+        playhead = self.timeline.view.playhead
+        selected = self.timeline.view.selection
+        punch = self.project.find(selected[0])[1] if len(selected) == 1 else None
+        if not (
+            isinstance(punch, AudioClip) and punch.role == "voiceover" and punch.start <= playhead < punch.end
+        ):
+            punch = None  # punch-in needs a selected voice-over under the playhead
         dialog = VoiceoverDialog(
-            self.history, self.timeline.view.playhead, media_dir, self, player=self.player
+            self.history, playhead, media_dir, self, player=self.player, punch_clip=punch
         )
         dialog.recorded.connect(lambda path, _clip: self.show_message(f"Voice-over added: {Path(path).name}"))
+        dialog.recorded.connect(lambda path, _clip: self.mediaCreated.emit(path))
         dialog.show()
         return dialog
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -30,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.audio.device import AudioUnavailable, import_error, list_input_devices, resolve_device
-from studio.audio.record import Recorder, RecorderState, RecordingResult
-from studio.core.edits import AddClip, AddTrack, History
+from studio.audio.record import PunchIn, Recorder, RecorderState, RecordingResult
+from studio.core.edits import AddClip, AddTrack, History, SetParams
 from studio.core.errors import ProjectError
 from studio.core.project import AudioClip, new_id
 from studio.ui.timeline.model import Group
@@ -81,6 +82,7 @@ class VoiceoverDialog(QDialog):
         *,
         player: Playable | None = None,
         countdown: float = 3.0,
+        punch_clip: AudioClip | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record Voice-over")
@@ -89,6 +91,7 @@ class VoiceoverDialog(QDialog):
         self.media_dir = Path(media_dir)
         self.player = player
         self.countdown = countdown
+        self.punch_clip = punch_clip
         self.recorder: Recorder | None = None
         self.last_path: Path | None = None
         self._record_started: float | None = None
@@ -118,6 +121,14 @@ class VoiceoverDialog(QDialog):
         form = QFormLayout()
         form.addRow("Microphone", self.device_combo)
         form.addRow("Starts at", QLabel(f"{self.playhead:.2f} s on a new audio track"))
+        self.punch_check = QCheckBox("Punch in: replace the selected voice-over from the playhead")
+        self.punch_check.setToolTip(
+            "Records over the take from the playhead on; the original file is kept and the clip "
+            "switches to a new file, so undo brings the old take back."
+        )
+        self.punch_check.setVisible(punch_clip is not None)
+        self.punch_check.setChecked(punch_clip is not None)
+        form.addRow("", self.punch_check)
         meter_row = QHBoxLayout()
         meter_row.addWidget(self.meter, 1)
         meter_row.addWidget(self.level_label)
@@ -206,7 +217,9 @@ class VoiceoverDialog(QDialog):
             )
             return False
         path = take_path(self.media_dir)
-        recorder = Recorder(path, device=self.device_combo.currentData(), countdown=self.countdown)
+        recorder = Recorder(
+            path, device=self.device_combo.currentData(), countdown=self.countdown, punch=self._punch()
+        )
         try:
             recorder.start()
         except AudioUnavailable as exc:
@@ -278,7 +291,15 @@ class VoiceoverDialog(QDialog):
             return None
         return self._add_take(result)
 
+    def _punch(self) -> PunchIn | None:
+        clip = self.punch_clip
+        if clip is None or not self.punch_check.isChecked():
+            return None
+        return PunchIn(Path(clip.source), clip.source_time(self.playhead))
+
     def _add_take(self, result: RecordingResult) -> str | None:
+        if self._punch() is not None:
+            return self._replace_take(result)
         clip = AudioClip(new_id(), str(result.path), 0.0, result.duration, self.playhead, role="voiceover")
         add = AddTrack("audio", name=TRACK_NAME)
         try:
@@ -288,6 +309,25 @@ class VoiceoverDialog(QDialog):
             return None
         note = f" ({result.overflows} dropouts)" if result.overflows else ""
         self.show_info(f"Added {result.path.name}, {result.duration:.1f} s, at {self.playhead:.2f} s{note}.")
+        self.recorded.emit(str(result.path), clip.id)
+        return clip.id
+
+    def _replace_take(self, result: RecordingResult) -> str | None:
+        """Point the punched clip at the merged take (one undo step brings the old take back)."""
+        clip = self.punch_clip
+        assert clip is not None
+        # the merged file is the old take with the insert laid over it from the punch point on
+        out_point = max(clip.out_point, clip.source_time(self.playhead) + result.duration)
+        try:
+            self.history.do(
+                SetParams(
+                    clip.id, {"source": str(result.path), "out_point": out_point}, label="Punch in voice-over"
+                )
+            )
+        except ProjectError as exc:
+            self.show_error(f"The take is saved as {result.path} but could not replace the clip: {exc}")
+            return None
+        self.show_info(f"Punched in at {self.playhead:.2f} s: the clip now plays {result.path.name}.")
         self.recorded.emit(str(result.path), clip.id)
         return clip.id
 

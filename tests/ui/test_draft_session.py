@@ -114,3 +114,22 @@ def test_the_drafts_menu_opens_a_draft_and_a_revision_can_be_restored(
         session.close()
         session.store.close()
         lock.release()  # type: ignore[attr-defined]
+
+
+def test_a_recorded_take_joins_the_media_library_once(
+    qtbot: QtBot, studio_window: MainWindow, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    session, lock = draft_session.start(studio_window)
+    assert session is not None
+    try:
+        take = tmp_path / "voiceover-1.wav"
+        take.write_bytes(b"RIFF" + bytes(4000))
+        studio_window.mediaCreated.emit(str(take))
+        studio_window.mediaCreated.emit(str(take))
+        qtbot.waitUntil(lambda: session.store.media.find_by_path(take) is not None, timeout=5000)
+        qtbot.wait(200)
+        assert len(session.store.media.items()) == 1
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]

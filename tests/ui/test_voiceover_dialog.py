@@ -160,3 +160,52 @@ def test_meter_scale() -> None:
     assert voiceover_dialog.meter_percent(-60.0) == 0
     assert voiceover_dialog.meter_percent(-6.0) == 90
     assert voiceover_dialog.meter_percent(3.0) == 100
+
+
+@pytest.mark.audio
+def test_punch_in_replaces_the_take_from_the_playhead_and_undo_restores_it(
+    jack_server: str, qtbot: QtBot, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from studio.audio.wavio import read_wav
+    from studio.core.edits import AddClip, AddTrack
+
+    rate = 48000
+    original = tmp_path / "take1.wav"
+    with wave.open(
+        str(original), "wb"
+    ) as w:  # 3 s of a loud constant level: easy to tell from JACK's silence
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.full(3 * rate, 16000, np.int16)).tobytes())
+    history = History(Project(title="VO", canvas=Canvas(1080, 1920, 30.0)))
+    add = AddTrack("audio", name="Voice-over")
+    history.do(add)
+    clip = AudioClip("vo1", str(original), 0.0, 3.0, 1.0, role="voiceover")
+    history.do(AddClip(add.track.id, clip))
+
+    dialog = VoiceoverDialog(history, 2.0, tmp_path / "voiceovers", countdown=0.2, punch_clip=clip)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.punch_check.isVisible() and dialog.punch_check.isChecked()
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    assert dialog.recording, dialog.message_label.text()
+    qtbot.waitUntil(lambda: dialog.countdown_label.text() == "● REC", timeout=5000)
+    qtbot.waitUntil(lambda: elapsed_seconds(dialog) >= 0.5, timeout=5000)
+    with qtbot.waitSignal(dialog.recorded, timeout=5000) as signal:
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    merged_path, clip_id = signal.args
+    assert clip_id == "vo1" and len(history.project.tracks) == 1  # no new track: the clip was punched
+    punched = history.project.clip("vo1")
+    assert punched.source == merged_path and Path(merged_path) != original
+    merged, merged_rate = read_wav(merged_path)
+    assert merged_rate == rate
+    before = merged[: int(0.9 * rate), 0]  # source time 0-0.9 s: before the punch point (1.0 s)
+    after = merged[int(1.1 * rate) : int(1.4 * rate), 0]  # inside the recorded insert
+    assert np.abs(before - 16000 / 32768).max() < 1e-3
+    assert np.abs(after).max() < 0.05  # JACK's dummy input is silence
+    assert read_wav(original)[0].shape[0] == 3 * rate  # the original take is untouched
+    history.undo()
+    assert history.project.clip("vo1").source == str(original)
