@@ -238,7 +238,8 @@ class DraftsBrowser(QWidget):
         self.model = DraftsModel(store, self)
         self.last_message = ""
 
-        self.search = QLineEdit(placeholderText="Search drafts, captions, tags")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search drafts, captions, tags")
         self.search.setClearButtonEnabled(True)
         self.sort = QComboBox()
         for label, _key, _desc in SORTS:

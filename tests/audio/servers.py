@@ -41,6 +41,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def _restore_env(saved: dict[str, str | None]) -> None:
+    """Put back the variables a server fixture changed, and let PortAudio see the change."""
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    device.rescan()
+
+
 @contextmanager
 def jack_dummy(rate: int = 48000, period: int = 1024, tag: str = "") -> Iterator[subprocess.Popen[bytes]]:
     """``jackd --no-realtime -d dummy``; yields the server process. Its name is set as
@@ -70,12 +80,7 @@ def jack_dummy(rate: int = 48000, period: int = 1024, tag: str = "") -> Iterator
         device.rescan()
         yield proc
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        device.rescan()
+        _restore_env(saved)
         _stop(proc)
 
 
@@ -126,11 +131,6 @@ def pulse_null_sink(rate: int = 48000) -> Iterator[dict[str, str]]:
         device.rescan()
         yield client_env
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        device.rescan()
+        _restore_env(saved)
         _stop(proc)
         shutil.rmtree(root, ignore_errors=True)
