@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import os
 import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -30,11 +32,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the demo data and the engagement model")
     parser.add_argument("--auto-approve", action="store_true", help="the consent page approves at once")
     parser.add_argument("--clock-speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument(
+        "--pause-while-down",
+        action="store_true",
+        help="resume the saved clock where it stopped instead of counting the time the server was down",
+    )
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when standard input closes (an app that embeds the server exits or is killed)",
+    )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGTERM stops the server like Ctrl-C: state is saved and the port released."""
     raise KeyboardInterrupt
+
+
+def _watch_parent(server: object) -> None:
+    """Standard input is a pipe from the parent: EOF means the parent is gone (even if killed)."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    _thread.interrupt_main()
+
+
+def _save_clock_often(server: object) -> None:
+    """A killed server resumes its paused clock from at most a few seconds back."""
+    import time
+
+    while True:
+        time.sleep(2.0)
+        try:
+            server.state.save_clock()  # type: ignore[attr-defined]
+        except Exception:
+            return
 
 
 def main(args: argparse.Namespace) -> int:
@@ -48,12 +82,17 @@ def main(args: argparse.Namespace) -> int:
 
     data_dir = args.data_dir or default_data_dir()
     try:
-        server = StubServer(data_dir, port=args.port, seed=args.seed, auto_approve=args.auto_approve)
+        server = StubServer(
+            data_dir,
+            port=args.port,
+            seed=args.seed,
+            auto_approve=args.auto_approve,
+            resume_paused=args.pause_while_down,
+        )
     except (OSError, sqlite3.Error) as exc:
         print(f"backend: cannot use data dir {data_dir}: {exc}", file=sys.stderr)
         return 1
-    if args.clock_speed != 1.0:
-        server.state.clock.set(speed=args.clock_speed)
+    server.state.clock.set(speed=args.clock_speed)
     try:
         server.start()
     except (OSError, RuntimeError) as exc:
@@ -61,6 +100,10 @@ def main(args: argparse.Namespace) -> int:
         server.state.close()
         return 1
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.exit_with_parent:
+        threading.Thread(target=_watch_parent, args=(server,), name="parent-watch", daemon=True).start()
+    if args.pause_while_down:
+        threading.Thread(target=_save_clock_often, args=(server,), name="clock-save", daemon=True).start()
     print(f"backend stand-in at {server.base_url}", flush=True)
     print(f"demo client key: {server.demo_client_key} (secret: GET {server.base_url}/_stub/apps)", flush=True)
     print(f"data: {data_dir}   API schema: {server.base_url}/docs", flush=True)

@@ -32,12 +32,15 @@ class StubServer:
         clock: SimClock | float | None = None,
         clock_speed: float = 1.0,
         settings: StubSettings | None = None,
+        resume_paused: bool = False,
     ) -> None:
         if isinstance(clock, (int, float)):
             clock = SimClock(start=float(clock), speed=clock_speed)
         self.settings = settings or StubSettings()
         self.settings.auto_approve = auto_approve or self.settings.auto_approve
-        self.state = StubState(Path(data_dir), seed=seed, clock=clock, settings=self.settings)
+        self.state = StubState(
+            Path(data_dir), seed=seed, clock=clock, settings=self.settings, resume_paused=resume_paused
+        )
         self.port = port
         self._server: Any = None
         self._thread: threading.Thread | None = None

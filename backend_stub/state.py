@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,10 @@ class StubState:
         seed: int = 1,
         clock: SimClock | None = None,
         settings: StubSettings | None = None,
+        resume_paused: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.resume_paused = resume_paused
         self.uploads_dir = self.data_dir / "uploads"
         self.covers_dir = self.data_dir / "covers"
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +74,9 @@ class StubState:
         saved = self.db.meta("clock")
         if saved:
             sim, real, speed = json.loads(saved)
-            self.clock.resume(sim, real, speed)
+            # paused: the platform's time stood still while the server was down (an embedded demo
+            # whose clock runs fast must not jump weeks ahead between two app sessions)
+            self.clock.resume(sim, time.time() if self.resume_paused else real, speed)
 
     def save_clock(self) -> None:
         self.db.set_meta("clock", json.dumps(list(self.clock.state())))

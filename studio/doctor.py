@@ -209,6 +209,18 @@ def data_dirs() -> dict[str, str]:
     }
 
 
+def token_store() -> dict[str, Any]:
+    """Where sign-in tokens are kept (system keyring or the encrypted file)."""
+    from studio.config import app_paths
+
+    try:
+        from studio.sync.vault import describe_store
+
+        return {"ok": True, "store": describe_store(app_paths())}
+    except Exception as exc:  # the doctor reports a broken store, it does not crash on it
+        return {"ok": False, "store": f"the token store cannot be opened: {exc}"}
+
+
 def collect() -> dict[str, Any]:
     """Everything the doctor knows, as plain JSON-able data."""
     return {
@@ -217,6 +229,7 @@ def collect() -> dict[str, Any]:
         "onnxruntime": onnx_providers(),
         "audio": audio_devices(),
         "paths": data_dirs(),
+        "token_store": token_store(),
     }
 
 
@@ -250,6 +263,9 @@ def report_lines(doc: dict[str, Any]) -> list[str]:
     lines.append("Audio" + ("" if audio["ok"] else f": {audio['reason']}"))
     for d in audio["devices"]:
         lines.append(f"  [{d['index']}] {d['name']} ({d['hostapi']}, in {d['inputs']}, out {d['outputs']})")
+    store = doc.get("token_store")
+    if store:
+        lines += ["Token store", f"  {_mark(store['ok'])}{store['store']}"]
     lines.append("Folders")
     lines += [f"  {k:<8} {v}" for k, v in doc["paths"].items()]
     return lines

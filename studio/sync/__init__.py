@@ -1,0 +1,1 @@
+"""Accounts, tokens, the platform API client and the sync engine (no Qt)."""
