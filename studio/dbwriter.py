@@ -26,6 +26,22 @@ SYNCHRONOUS = "FULL"
 AUTOSAVE_SYNCHRONOUS = "NORMAL"
 
 
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def refuse_newer(conn: sqlite3.Connection, current: int, label: str, error: type[Exception]) -> int:
+    """The schema version found; a database from a newer app is closed untouched with ``error``."""
+    found = user_version(conn)
+    if found > current:
+        conn.close()
+        raise error(
+            f"this {label} database was written by a newer Creator Studio (schema {found}, this app "
+            f"knows {current}); update the app to open it — nothing was changed"
+        )
+    return found
+
+
 def connect(
     path: Path,
     *,

@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 
+from studio.dbwriter import refuse_newer
 from studio.drafts.summary import summarize
 
 CURRENT_VERSION = 3
@@ -237,19 +238,8 @@ def _v2_to_v3(conn: _InTransaction) -> None:
 MIGRATIONS: dict[int, Callable[[_InTransaction], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
-def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
 def check_not_newer(conn: sqlite3.Connection) -> int:
-    found = user_version(conn)
-    if found > CURRENT_VERSION:
-        conn.close()
-        raise SchemaError(
-            f"this drafts database was written by a newer Creator Studio (schema {found}, this app "
-            f"knows {CURRENT_VERSION}); update the app to open it — nothing was changed"
-        )
-    return found
+    return refuse_newer(conn, CURRENT_VERSION, "drafts", SchemaError)
 
 
 def ensure_schema(conn: sqlite3.Connection) -> int:

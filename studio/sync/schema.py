@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from studio.dbwriter import refuse_newer
+
 CURRENT_VERSION = 1
 
 
@@ -135,19 +137,8 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
 def check_not_newer(conn: sqlite3.Connection) -> int:
-    found = user_version(conn)
-    if found > CURRENT_VERSION:
-        conn.close()
-        raise SchemaError(
-            f"this sync database was written by a newer Creator Studio (schema {found}, this app knows "
-            f"{CURRENT_VERSION}); update the app to open it — nothing was changed"
-        )
-    return found
+    return refuse_newer(conn, CURRENT_VERSION, "sync", SchemaError)
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
