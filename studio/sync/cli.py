@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -45,8 +46,15 @@ def main(args: argparse.Namespace) -> int:
             names = ", ".join(a.label for a in engine.accounts()) or "none"
             print(f"sync: no account matches '{args.account}' (accounts: {names})", file=sys.stderr)
             return 2
+        if engine.notice:
+            print(f"note: {engine.notice}", file=sys.stderr)
         if args.once:
-            return _once(engine, args)
+            try:
+                return _once(engine, args)
+            except Exception as exc:  # never a traceback for the creator; the log has the details
+                logging.getLogger(__name__).exception("sync --once failed")
+                print(f"sync: stopped by an unexpected problem: {exc} (details in the log)", file=sys.stderr)
+                return 1
         stop = threading.Event()
 
         def interrupt(signum: int, frame: FrameType | None) -> None:

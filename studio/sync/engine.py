@@ -127,6 +127,7 @@ class SyncEngine:
         self._offline_tries = 0
         self.last_sync_at: float | None = None
         self._status = EngineStatus("starting", "Starting the sync engine…", time.time())
+        self.notice = ""  # a standing remark about how this platform is synced (shown by the UI)
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -190,6 +191,11 @@ class SyncEngine:
             self._opened = True
         if self.platform.stand_in and self.use_webhooks:
             self._start_webhooks()
+        elif not self.platform.stand_in:
+            self.notice = (
+                f"{self.platform.name} sends webhooks only to a public address, which a desktop app does "
+                "not have: Creator Studio checks for changes on a schedule instead."
+            )
         if self.demo is not None and not self.store.accounts(self.platform.key):
             self.sign_in_demo()
 
@@ -459,7 +465,12 @@ class SyncEngine:
                     return
         while not self._stop.is_set():
             self._wake.clear()
-            wait = self._tick()
+            try:
+                wait = self._tick()
+            except Exception as exc:  # a full disk, a damaged file: say so, keep the thread alive
+                log.exception("the sync engine hit a problem")
+                self._set_status("error", f"Sync hit a problem ({exc}); it tries again in a minute.")
+                wait = 60.0
             self._wake.wait(wait)
 
     def _offline_wait(self) -> float:

@@ -26,7 +26,7 @@ from studio.sync.client import ApiClient, TokenRejected
 from studio.sync.errors import NeedsSignIn, Offline, Retryable
 from studio.sync.models import HEALTH_OK, HEALTH_SIGN_IN
 from studio.sync.store import SyncStore
-from studio.sync.vault import SecretVault
+from studio.sync.vault import SecretVault, VaultError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,7 +128,10 @@ class TokenManager:
         return filelock.FileLock(str(self.lock_dir / f"{account_id}.lock"), timeout=60)
 
     def load(self, account_id: str) -> TokenSet | None:
-        text = self.vault.get(vault_key(account_id))
+        try:
+            text = self.vault.get(vault_key(account_id))
+        except VaultError as exc:
+            raise self._dead(account_id, str(exc)) from None
         if text is None:
             return None
         try:
