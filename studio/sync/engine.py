@@ -209,16 +209,20 @@ class SyncEngine:
     def _sync_clock(self, initial: bool = False) -> None:
         """Read the stand-in's clock; never let platform time run backwards across restarts."""
         assert self.platform is not None and self.store is not None
+        base = self.platform.api_base
+        http = self.client.http if self.client is not None else httpx.Client(timeout=5.0, trust_env=False)
         try:
-            with httpx.Client(base_url=self.platform.api_base, timeout=5.0, trust_env=False) as http:
-                doc = http.get("/_stub/clock").json()
-                sim, speed = float(doc["now"]), float(doc["speed"])
-                seen = float(self.store.meta("platform_time_max") or 0.0)
-                if initial and sim < seen:
-                    http.post("/_stub/clock", json={"set_time": seen})
-                    sim = seen
+            doc = http.get(base + "/_stub/clock", timeout=5.0).json()
+            sim, speed = float(doc["now"]), float(doc["speed"])
+            seen = float(self.store.meta("platform_time_max") or 0.0)
+            if initial and sim < seen:
+                http.post(base + "/_stub/clock", json={"set_time": seen}, timeout=5.0)
+                sim = seen
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return
+        finally:
+            if self.client is None:
+                http.close()
         self.clock.set(sim, speed)
 
     def _start_webhooks(self) -> None:

@@ -2,7 +2,9 @@
 
 Reads go through per-thread read-only connections, writes through the single writer (the
 drafts store's pattern, ``studio.dbwriter``), each in one transaction: a sync killed halfway
-leaves whole pages of snapshots or none, never half of one.
+leaves whole pages of snapshots or none, never half of one. Snapshots commit without an fsync
+(WAL ``synchronous=NORMAL``: safe against a crash or a kill; a power cut can lose only the last
+answers, which the next pass fetches again); accounts, health and webhook ids are durable.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ class SyncStore:
                 == 1
             )
 
-        return self.writer.call(write)
+        return self.writer.call(write, durable=False)
 
     def record_videos(
         self,
@@ -265,7 +267,7 @@ class SyncStore:
                 ).rowcount
             return added
 
-        return self.writer.call(write)
+        return self.writer.call(write, durable=False)
 
     def mark_unlisted(self, account_id: str, listed_ids: set[str]) -> int:
         """After a full listing: posts no longer listed (deleted, made private) stay, marked."""

@@ -118,6 +118,7 @@ class TokenManager:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self.refreshes = 0  # successful refreshes by this manager (for tests and the bench)
+        self._cache: dict[str, TokenSet] = {}  # decrypted tokens; the vault stays the truth
 
     def _lock(self, account_id: str) -> threading.Lock:
         with self._guard:
@@ -127,23 +128,31 @@ class TokenManager:
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         return filelock.FileLock(str(self.lock_dir / f"{account_id}.lock"), timeout=60)
 
-    def load(self, account_id: str) -> TokenSet | None:
+    def load(self, account_id: str, *, cached: bool = False) -> TokenSet | None:
+        """The account's tokens from the vault (``cached``: the last ones this manager saw)."""
+        if cached and account_id in self._cache:
+            return self._cache[account_id]
         try:
             text = self.vault.get(vault_key(account_id))
         except VaultError as exc:
             raise self._dead(account_id, str(exc)) from None
         if text is None:
+            self._cache.pop(account_id, None)
             return None
         try:
-            return TokenSet.from_json(text)
+            tokens = TokenSet.from_json(text)
         except (ValueError, KeyError, TypeError):
             log.warning("the stored sign-in of account %s is unreadable; it must sign in again", account_id)
             return None
+        self._cache[account_id] = tokens
+        return tokens
 
     def save(self, account_id: str, tokens: TokenSet) -> None:
         self.vault.put(vault_key(account_id), tokens.to_json())
+        self._cache[account_id] = tokens
 
     def forget(self, account_id: str) -> None:
+        self._cache.pop(account_id, None)
         self.vault.delete(vault_key(account_id))
 
     def _dead(self, account_id: str, reason: str) -> NeedsSignIn:
@@ -159,7 +168,7 @@ class TokenManager:
             raise NeedsSignIn("This account is no longer signed in.", code="unknown_account")
         if account.health != HEALTH_OK:
             raise NeedsSignIn(account.health_text(), code=account.health)
-        tokens = self.load(account_id)
+        tokens = self.load(account_id, cached=True)
         if tokens is None:
             raise self._dead(account_id, "The saved sign-in is missing.")
         if not tokens.needs_refresh(self.clock()) and tokens.access_token != rejected:
