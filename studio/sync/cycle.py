@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,7 +99,7 @@ class AccountPass:
             self.posts()
         else:
             self.report.notes.append(self.account.missing("posts") or "")
-        if self.account.stand_in or self.account.insights is not False:
+        if self.account.insights is not False:
             self.insights()
         return self.report
 
@@ -157,28 +158,36 @@ class AccountPass:
         seen: set[str] = set()
         cursor: int | None = None
         pages = 0
-        while True:
-            observed = self.now()
-            page = self._call(lambda t, c=cursor: self.client.video_list(t, acc.id, VIDEO_FIELDS, c))
-            assert isinstance(page, dict)
-            videos = page["videos"]
-            pages += 1
-            ids = {str(v.get("id")) for v in videos}
-            fresh = ids - known - seen
-            self.report.new_posts += len(fresh)
-            self.report.posts_seen += len(ids - seen)
-            self.report.snapshots += self.store.record_videos(
-                acc.id, videos, observed, "video/list", self._plan(videos, observed)
-            )
-            seen |= ids
-            next_cursor = page["cursor"]
-            if not page["has_more"] or next_cursor is None or next_cursor == cursor or pages > 1000:
-                complete = True
-                break
-            if not full and not fresh:
-                complete = False
-                break
-            cursor = next_cursor
+        pending: list[Future[int]] = []
+        complete = False
+        try:
+            while True:
+                observed = self.now()
+                page = self._call(lambda t, c=cursor: self.client.video_list(t, acc.id, VIDEO_FIELDS, c))
+                assert isinstance(page, dict)
+                videos = page["videos"]
+                pages += 1
+                ids = {str(v.get("id")) for v in videos}
+                fresh = ids - known - seen
+                self.report.new_posts += len(fresh)
+                self.report.posts_seen += len(ids - seen)
+                # written on the store's thread while the next page is on its way
+                pending.append(
+                    self.store.record_videos_later(
+                        acc.id, videos, observed, "video/list", self._plan(videos, observed)
+                    )
+                )
+                seen |= ids
+                next_cursor = page["cursor"]
+                if not page["has_more"] or next_cursor is None or next_cursor == cursor or pages > 1000:
+                    complete = True
+                    break
+                if not full and not fresh:
+                    complete = False
+                    break
+                cursor = next_cursor
+        finally:
+            self.report.snapshots += sum(f.result() for f in pending)  # a failed write raises here
         if full and complete:
             self.store.mark_unlisted(acc.id, seen)
             self.store.update_account(acc.id, list_full_at=start)

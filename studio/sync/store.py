@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -220,54 +221,70 @@ class SyncStore:
         next_poll: dict[str, float],
     ) -> int:
         """Upsert the posts and add one snapshot each; returns the number of new snapshots."""
+        return self.record_videos_later(account_id, videos, observed_at, source, next_poll).result()
+
+    def record_videos_later(
+        self,
+        account_id: str,
+        videos: list[dict[str, Any]],
+        observed_at: float,
+        source: str,
+        next_poll: dict[str, float],
+    ) -> Future[int]:
+        """:meth:`record_videos` queued on the writer, so the next request need not wait for it."""
         now = time.time()
+        posts: list[tuple[Any, ...]] = []
+        snapshots: list[tuple[Any, ...]] = []
+        for v in videos:
+            vid = v.get("id")
+            created = _int(v.get("create_time"))
+            if not isinstance(vid, str) or not vid or created is None:
+                continue
+            posts.append(
+                (
+                    account_id,
+                    vid,
+                    created,
+                    str(v.get("title") or ""),
+                    str(v.get("video_description") or ""),
+                    _int(v.get("duration")),
+                    _int(v.get("width")),
+                    _int(v.get("height")),
+                    str(v.get("share_url") or ""),
+                    observed_at,
+                    observed_at,
+                    observed_at,
+                    next_poll.get(vid, observed_at),
+                )
+            )
+            counters = [_int(v.get(c)) for c in VIDEO_COLUMNS]
+            if any(c is not None for c in counters):
+                snapshots.append((account_id, vid, observed_at, source, *counters, now))
 
         def write(conn: sqlite3.Connection) -> int:
-            added = 0
-            for v in videos:
-                vid = v.get("id")
-                created = _int(v.get("create_time"))
-                if not isinstance(vid, str) or not vid or created is None:
-                    continue
-                conn.execute(
-                    "INSERT INTO videos(account_id, video_id, create_time, title, description, duration, width,"
-                    " height, share_url, first_seen_at, last_seen_at, last_polled_at, next_poll_at, listed)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
-                    " ON CONFLICT(account_id, video_id) DO UPDATE SET title = excluded.title,"
-                    " description = excluded.description, duration = excluded.duration, width = excluded.width,"
-                    " height = excluded.height, share_url = excluded.share_url,"
-                    " last_seen_at = MAX(videos.last_seen_at, excluded.last_seen_at),"
-                    " last_polled_at = MAX(COALESCE(videos.last_polled_at, 0), excluded.last_polled_at),"
-                    " next_poll_at = CASE WHEN excluded.last_polled_at >= COALESCE(videos.last_polled_at, 0)"
-                    "   THEN excluded.next_poll_at ELSE videos.next_poll_at END,"
-                    " listed = 1",
-                    (
-                        account_id,
-                        vid,
-                        created,
-                        str(v.get("title") or ""),
-                        str(v.get("video_description") or ""),
-                        _int(v.get("duration")),
-                        _int(v.get("width")),
-                        _int(v.get("height")),
-                        str(v.get("share_url") or ""),
-                        observed_at,
-                        observed_at,
-                        observed_at,
-                        next_poll.get(vid, observed_at),
-                    ),
-                )
-                counters = [_int(v.get(c)) for c in VIDEO_COLUMNS]
-                if all(c is None for c in counters):
-                    continue
-                added += conn.execute(
-                    "INSERT OR IGNORE INTO video_snapshots(account_id, video_id, observed_at, source, view_count,"
-                    " like_count, comment_count, share_count, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (account_id, vid, observed_at, source, *counters, now),
-                ).rowcount
-            return added
+            conn.executemany(
+                "INSERT INTO videos(account_id, video_id, create_time, title, description, duration, width,"
+                " height, share_url, first_seen_at, last_seen_at, last_polled_at, next_poll_at, listed)"
+                " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+                " ON CONFLICT(account_id, video_id) DO UPDATE SET title = excluded.title,"
+                " description = excluded.description, duration = excluded.duration, width = excluded.width,"
+                " height = excluded.height, share_url = excluded.share_url,"
+                " last_seen_at = MAX(videos.last_seen_at, excluded.last_seen_at),"
+                " last_polled_at = MAX(COALESCE(videos.last_polled_at, 0), excluded.last_polled_at),"
+                " next_poll_at = CASE WHEN excluded.last_polled_at >= COALESCE(videos.last_polled_at, 0)"
+                "   THEN excluded.next_poll_at ELSE videos.next_poll_at END,"
+                " listed = 1",
+                posts,
+            )
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO video_snapshots(account_id, video_id, observed_at, source, view_count,"
+                " like_count, comment_count, share_count, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                snapshots,
+            )
+            return conn.total_changes - before
 
-        return self.writer.call(write, durable=False)
+        return self.writer.submit(write, durable=False)
 
     def mark_unlisted(self, account_id: str, listed_ids: set[str]) -> int:
         """After a full listing: posts no longer listed (deleted, made private) stay, marked."""
