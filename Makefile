@@ -30,7 +30,8 @@ bench: $(STAMP)
 	@set -e; for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
 
 screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/ui/test_screenshot.py -q
+	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ui/test_screenshot.py \
+		tests/ui/test_editor.py::test_editor_screenshot -q
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
