@@ -314,8 +314,9 @@ class SyncEngine:
         """Revoke at the platform and forget the tokens; the account's history stays."""
         self.open()
         assert self.tokens is not None and self.store is not None
-        problem = self.tokens.revoke(account_id)
+        # first: the revoke's own authorization.removed webhook must find the account signed out
         self.store.set_health(account_id, HEALTH_SIGNED_OUT, "")
+        problem = self.tokens.revoke(account_id)
         self._emit(SyncEvent("accounts", account_id, message="Signed out"))
         return problem
 
@@ -324,6 +325,7 @@ class SyncEngine:
         self.open()
         assert self.tokens is not None and self.store is not None
         account = self.store.account(account_id)
+        self.store.set_health(account_id, HEALTH_SIGNED_OUT, "")
         problem = self.tokens.revoke(account_id)
         self.store.delete_account(account_id)
         if account is not None and account.avatar_file:

@@ -3,7 +3,9 @@
 The top level imports only the standard library (the CLI convention); Qt and the window are
 imported inside :func:`main`. ``--quit-when-shown`` exits right after the window's first
 paint (for the start-up bench and tests); ``--screenshot`` waits for imported files to be
-thumbnailed and the first clip's frame to be shown, saves the window as PNG and exits.
+thumbnailed and the first clip's frame to be shown, saves the window as PNG and exits. A normal
+start opens the drafts store and starts the sync engine after the first paint (neither happens
+for ``--quit-when-shown`` or ``--screenshot``) and stops the engine at exit.
 """
 
 from __future__ import annotations
@@ -127,12 +129,26 @@ def main(args: argparse.Namespace) -> int:
 
         drafts.extend(draft_session.start(window))
 
+    sync: list[object] = []
+
+    def start_sync() -> None:
+        """After the first paint: the sync engine (every engine call runs in a job)."""
+        from studio.ui.accounts.controller import SyncController
+
+        controller = SyncController.for_window(window)
+        window.attach_sync(controller)
+        sync.append(controller)
+        controller.start()
+
     if not args.quit_when_shown and screenshot is None:
         window.firstPainted.connect(lambda: QTimer.singleShot(0, start_drafts))
+        window.firstPainted.connect(lambda: QTimer.singleShot(0, start_sync))
     if args.files:
         window.import_files(args.files)
     window.show()
     code = app.exec()
+    for controller in sync:
+        controller.shutdown()  # type: ignore[attr-defined]  # bounded wait for the engine
     _close_drafts(drafts)
     return exit_code[0] or int(code)
 

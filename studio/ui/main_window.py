@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         self._doctor_dialog: TextDialog | None = None
         self.confirm_unsaved = True
         self.export_dialog: ExportDialog | None = None
+        self.sync: Any = None  # the SyncController, once app.py attaches it (attach_sync)
+        self.accounts_dialog: Any = None
         self.project_path: Path | None = None
         self.history = History(new_project())
         self.setAcceptDrops(True)
@@ -360,11 +362,18 @@ class MainWindow(QMainWindow):
                 group.addAction(action)
                 themes.addAction(action)
 
+        account = self.menuBar().addMenu("&Account")
+        self.accounts_action = self._action("&Accounts…", self.show_accounts)
+        account.addAction(self.accounts_action)
+
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Creator Studio", self.show_about))
         if doctor_available():
             help_menu.addAction(self._action("&Doctor Report", self.show_doctor))
-        self.menus = {"file": file_menu, "edit": edit, "playback": playback, "view": view, "help": help_menu}
+        self.menus = {
+            "file": file_menu, "edit": edit, "playback": playback, "view": view, "account": account,
+            "help": help_menu,
+        }  # fmt: skip
         self._update_edit_actions()
 
     def _action(self, text: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -792,6 +801,33 @@ class MainWindow(QMainWindow):
         self.export_dialog = dialog
         dialog.show()
         return dialog
+
+    # ------------------------------------------------------------------ accounts
+
+    def attach_sync(self, controller: Any) -> None:
+        """Show the sync controller's state in the status bar; Account > Accounts… opens its
+        dialog. app.py calls this after the first paint (tests call it with their own engine)."""
+        from studio.ui.accounts.status import SyncStatusIndicator
+
+        self.sync = controller
+        self.sync_status = SyncStatusIndicator(controller)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_status.openRequested.connect(self.show_accounts)
+        controller.message.connect(self.show_message)
+
+    def show_accounts(self) -> Any:
+        """The Accounts dialog (one per window); None while sync is not attached."""
+        if self.sync is None:
+            self.show_message("Accounts are not available yet: sync has not started.")
+            return None
+        from studio.ui.accounts.page import AccountsDialog
+
+        if self.accounts_dialog is None:
+            self.accounts_dialog = AccountsDialog(self.sync, self)
+        self.accounts_dialog.show()
+        self.accounts_dialog.raise_()
+        self.accounts_dialog.activateWindow()
+        return self.accounts_dialog
 
     # ------------------------------------------------------------------ the rest
 

@@ -1,0 +1,1 @@
+"""The accounts UI: the sync controller, the status-bar indicator and the Accounts dialog."""
