@@ -296,7 +296,7 @@ class SyncEngine:
         self.tokens.save(account.id, tokens)
         self._due[account.id] = 0.0
         log.info("signed in account %s (%s)", account.id, ",".join(tokens.scopes))
-        self._emit(SyncEvent("accounts", account.id, message=f"Signed in {account.label}"))
+        self._emit(SyncEvent("accounts", account.id, message=f"Signed in to {account.label}"))
         self.sync_now()
         return self.store.account(account.id) or account
 

@@ -38,6 +38,10 @@ class Account:
     last_error: str
     active: bool
     insights: bool | None
+    followers: int | None = None  # from the latest snapshots (None before the first sync)
+    likes: int | None = None
+    post_count: int | None = None
+    views: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Account:
@@ -58,6 +62,7 @@ class Account:
             last_error=row["last_error"],
             active=bool(row["active"]),
             insights=None if row["insights"] is None else bool(row["insights"]),
+            **{k: row[k] for k in ("followers", "likes", "post_count", "views") if k in row.keys()},  # noqa: SIM118 (sqlite3.Row: "in" tests values)
         )
 
     @property
@@ -84,6 +89,20 @@ class Account:
             f"{what[0].upper()}{what[1:]} is off for {self.label}: the account did not grant the "
             f"'{scope}' permission. Sign in again and allow it to turn this on."
         )
+
+    def numbers_text(self) -> str:
+        """ "12,400 followers · 56,100 likes · 26 posts · 1,203,311 views" (what is known)."""
+        parts = [
+            f"{value:,} {name}"
+            for value, name in (
+                (self.followers, "followers"),
+                (self.likes, "likes"),
+                (self.post_count, "posts"),
+                (self.views, "views"),
+            )
+            if value is not None
+        ]
+        return " · ".join(parts)
 
     def health_text(self, now: float | None = None) -> str:
         if self.health == HEALTH_SIGN_IN:

@@ -62,16 +62,29 @@ class SyncStore:
 
     # -- accounts ----------------------------------------------------------------------------
 
+    _ACCOUNT_SQL = (
+        "SELECT a.*,"
+        " (SELECT follower_count FROM account_snapshots s WHERE s.account_id = a.id"
+        "  ORDER BY observed_at DESC LIMIT 1) AS followers,"
+        " (SELECT likes_count FROM account_snapshots s WHERE s.account_id = a.id"
+        "  ORDER BY observed_at DESC LIMIT 1) AS likes,"
+        " (SELECT COUNT(*) FROM videos v WHERE v.account_id = a.id AND v.listed = 1) AS post_count,"
+        " (SELECT SUM(view_count) FROM video_snapshots s JOIN (SELECT video_id, MAX(observed_at) AS t"
+        "  FROM video_snapshots WHERE account_id = a.id GROUP BY video_id) m"
+        "  ON m.video_id = s.video_id AND m.t = s.observed_at WHERE s.account_id = a.id) AS views"
+        " FROM accounts a"
+    )
+
     def accounts(self, platform_key: str | None = None) -> list[Account]:
-        sql = "SELECT * FROM accounts"
+        sql = self._ACCOUNT_SQL
         params: tuple[Any, ...] = ()
         if platform_key is not None:
-            sql += " WHERE platform_key = ?"
+            sql += " WHERE a.platform_key = ?"
             params = (platform_key,)
-        return [Account.from_row(r) for r in self._rows(sql + " ORDER BY created_at", params)]
+        return [Account.from_row(r) for r in self._rows(sql + " ORDER BY a.created_at", params)]
 
     def account(self, account_id: str) -> Account | None:
-        row = self._one("SELECT * FROM accounts WHERE id = ?", (account_id,))
+        row = self._one(self._ACCOUNT_SQL + " WHERE a.id = ?", (account_id,))
         return None if row is None else Account.from_row(row)
 
     def find(self, name: str) -> list[Account]:

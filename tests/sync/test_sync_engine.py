@@ -54,7 +54,11 @@ def assert_synced_equals_stub(engine: SyncEngine, stub: StubServer) -> None:
     record = stub_account(stub, account.open_id)
     for column in ("follower_count", "likes_count", "video_count", "following_count"):
         assert latest[column] == record[column], column
-    assert engine.accounts()[0].display_name == record["display_name"]
+    shown = engine.accounts()[0]  # what the Accounts page shows
+    assert shown.display_name == record["display_name"]
+    assert shown.followers == record["follower_count"] and shown.likes == record["likes_count"]
+    assert shown.post_count == len(expected) and shown.views == sum(v["view_count"] for v in expected.values())
+    assert f"{record['follower_count']:,} followers" in shown.numbers_text()
 
 
 def test_one_pass_gets_everything_and_a_second_adds_nothing(

@@ -61,6 +61,8 @@ def account_text(account: Account, now: float | None = None) -> str:
     if account.username:
         lines[0] += f"  @{account.username}"
     lines.append(account.health_text(now))
+    if account.numbers_text():
+        lines.append(account.numbers_text())
     lines.append("Permissions: " + (", ".join(account.scopes) or "none"))
     if account.last_sync_at is not None:
         when = time.strftime("%H:%M on %Y-%m-%d", time.localtime(account.last_sync_at))
