@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from studio.core import Project, ProjectError
 from studio.core.migrations import CURRENT_VERSION, migrate, v1_to_v2
-
-EXAMPLE = Path("/work/shared/examples/project-minimal.json")
+from tests.shared_files import EXAMPLE
 
 
 def test_v1_to_v2_renames_and_fills_in() -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,7 @@ from studio.core import (
     Transition,
     VideoClip,
 )
-
-EXAMPLE = Path("/work/shared/examples/project-minimal.json")
+from tests.shared_files import EXAMPLE
 
 
 @pytest.fixture

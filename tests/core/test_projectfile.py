@@ -9,8 +9,7 @@ import pytest
 
 from studio.core import ProjectError
 from studio.projectfile import load_project, save_project
-
-EXAMPLE = Path("/work/shared/examples/project-minimal.json")
+from tests.shared_files import EXAMPLE
 
 
 def test_load_example_makes_sources_absolute(tmp_path: Path) -> None:
