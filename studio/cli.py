@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("studio.effects.cli", "list, inspect and scaffold filter plugins"),
     "models": ("studio.effects.cli_models", "add and list ONNX models used by model filters"),
     "audio": ("studio.audio.cli", "list audio devices, play a test tone, record a voice-over"),
+    "publish": ("studio.upload.cli", "publish a draft or a video file through the upload queue"),
     "sync": ("studio.sync.cli", "sync accounts' posts and numbers (headless; --once for one pass)"),
     "backend": ("backend_stub.cli", "run the local platform API stand-in"),
 }
