@@ -55,6 +55,7 @@ class PublishQueue:
         concurrency: int = 1,
         late_jobs: str = "run",
         poll_every_s: float | None = None,
+        retry_scale: float = 1.0,
     ) -> None:
         engine.open()
         assert engine.client is not None and engine.tokens is not None
@@ -62,7 +63,10 @@ class PublishQueue:
         self.paths = engine.paths
         self.store = QueueStore(self.paths.data / "uploads" / "uploads.sqlite3")
         self.posting = PostingClient(engine.client, engine.tokens)
-        kwargs: dict[str, Any] = {} if poll_every_s is None else {"poll_every_s": poll_every_s}
+        kwargs: dict[str, Any] = {"retry_scale": retry_scale}
+        if poll_every_s is not None:
+            kwargs["poll_every_s"] = poll_every_s
+        self.retry_scale = retry_scale
         self.worker = JobWorker(
             self.store, self.posting, engine.vault, self.paths, on_progress=self._progress, **kwargs
         )
@@ -191,7 +195,7 @@ class PublishQueue:
         return job
 
     def resume(self, job_id: int) -> Job:
-        job = self.store.update(job_id, "Resumed", paused=0, next_attempt_at=None)
+        job = self.store.update(job_id, "Resumed", paused=0, next_attempt_at=None, detail="")
         self._changed(job)
         self._wake.set()
         return job
@@ -286,13 +290,8 @@ class PublishQueue:
         for job in self.store.jobs(states=[S.QUEUED]):
             if job.schedule_at is not None and job.schedule_at < now - 60 and not job.paused:
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.schedule_at))
-                self._changed(
-                    self.store.update(
-                        job.id,
-                        f"Was due at {when} while the app was closed; waiting for you (Resume posts it now)",
-                        paused=1,
-                    )
-                )
+                said = f"Was due at {when} while the app was closed; waiting for you (Resume posts it now)"
+                self._changed(self.store.update(job.id, said, paused=1, detail=said))
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -337,7 +336,7 @@ class PublishQueue:
             if self.offline_since is None:
                 self.offline_since = time.time()
                 self._emit(QueueEvent("status", message=f"Offline: uploads wait ({exc})"))
-            wait = OFFLINE_RETRY_S[min(self._offline_tries, len(OFFLINE_RETRY_S) - 1)]
+            wait = OFFLINE_RETRY_S[min(self._offline_tries, len(OFFLINE_RETRY_S) - 1)] * self.retry_scale
             self._offline_tries += 1
             self._changed(
                 self.store.update(

@@ -81,6 +81,7 @@ class JobWorker:
         *,
         on_progress: Callable[[Job, int], None] | None = None,
         poll_every_s: float = POLL_EVERY_S,
+        retry_scale: float = 1.0,
     ) -> None:
         self.store = store
         self.posting = posting
@@ -88,6 +89,7 @@ class JobWorker:
         self.paths = paths
         self.on_progress = on_progress or (lambda job, sent: None)
         self.poll_every_s = poll_every_s
+        self.retry_scale = retry_scale  # tests shrink every pause; the order of steps stays the same
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -136,9 +138,8 @@ class JobWorker:
         if self._stop.is_set():
             raise Stop()
 
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return min(300.0, 2.0 * 2 ** min(attempt, 8)) * random.uniform(0.5, 1.0)
+    def _backoff(self, attempt: int) -> float:
+        return min(300.0, 2.0 * 2 ** min(attempt, 8)) * random.uniform(0.5, 1.0) * self.retry_scale
 
     def _wait(self, seconds: float) -> None:
         if self._stop.wait(seconds):
@@ -252,7 +253,7 @@ class JobWorker:
             )
         except RateLimited as exc:
             self.store.move(job.id, S.CHECKING, "TikTok asked us to slow down; starting again shortly")
-            raise Later(time.time() + exc.retry_after, str(exc)) from None
+            raise Later(time.time() + exc.retry_after * self.retry_scale, str(exc)) from None
         except Offline:
             self.store.move(job.id, S.CHECKING, "Offline before the upload could start")
             raise
@@ -315,7 +316,7 @@ class JobWorker:
                     )
                     break
                 except RateLimited as exc:
-                    self._wait(exc.retry_after)
+                    self._wait(exc.retry_after * self.retry_scale)
                 except UploadUrlExpired:
                     return self._reinit(job, "The upload address expired")
                 except UploadGone:
@@ -333,7 +334,7 @@ class JobWorker:
                     if attempt == CHUNK_TRIES - 1:
                         raise
                     log.info("chunk %d of job %d: %s; trying again", index + 1, job.id, exc)
-                    self._wait(min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
+                    self._wait(min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5) * self.retry_scale)
             assert result is not None
             if result.acked > last and result.sha256:
                 self.store.chunk_acked(job.id, index, first, last, result.sha256, result.acked)

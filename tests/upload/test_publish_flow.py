@@ -1,0 +1,191 @@
+"""Publishing against the real stand-in: bytes, idempotency, creator_info rules, clear failures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend_stub.server import StubServer
+from studio.config import AppPaths, app_paths
+from studio.sync.engine import SyncEngine
+from studio.upload import states as S
+from studio.upload.prepare import PrepareError
+from studio.upload.queue import PublishQueue
+from studio.upload.store import AlreadyPublished
+from tests.sync.conftest import platform_of
+
+from .kit import posts_with_caption, publishes, sha256, stored_upload, video
+
+WAIT_S = 120.0
+
+
+@pytest.fixture(autouse=True)
+def _file_vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREATOR_STUDIO_TOKEN_STORE", "file")
+
+
+@pytest.fixture
+def stub_server(tmp_path: Path) -> Iterator[StubServer]:
+    with StubServer(tmp_path / "stub", seed=7, auto_approve=True) as server:
+        yield server
+
+
+@pytest.fixture
+def queue(stub_server: StubServer, studio_home: Path) -> Iterator[PublishQueue]:
+    paths: AppPaths = app_paths().ensure()
+    engine = SyncEngine(paths, platform=platform_of(stub_server))
+    engine.open()
+    engine.sign_in_demo()
+    q = PublishQueue(engine, poll_every_s=0.2, retry_scale=0.01)
+    yield q
+    q.close()
+    engine.close()
+
+
+def run(queue: PublishQueue, job_id: int) -> object:
+    return queue.run_until(job_id)
+
+
+def test_a_300_mb_video_publishes_and_the_server_has_the_same_bytes(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    source = video(tmp_path / "big.mp4", pad_bytes=300_000_000)
+    job, attached = queue.enqueue(file=source, caption="Big one #test", privacy="PUBLIC_TO_EVERYONE")
+    assert not attached and job.state == S.QUEUED
+    done = queue.run_until(job.id)
+    assert done.state == S.PUBLISHED, (done.reason, [e["message"] for e in queue.store.events(job.id)])
+    assert done.chunk_count and done.chunk_count > 1 and done.share_url.startswith(stub_server.base_url)
+    assert sha256(stored_upload(stub_server, done.publish_id)) == sha256(source)
+    [post] = posts_with_caption(stub_server, "Big one #test")
+    assert done.post_id == post["id"]
+    chunks = queue.store.chunks(job.id)
+    assert [c["idx"] for c in chunks] == list(range(done.chunk_count))
+    assert chunks[-1]["last"] == source.stat().st_size - 1
+    log = [e["state"] for e in queue.store.events(job.id)]
+    assert log[:1] == [S.QUEUED] and S.INITIALISING in log and log[-1] == S.PUBLISHED
+    assert (
+        log.index(S.CHECKING) < log.index(S.INITIALISING) < log.index(S.UPLOADING) < log.index(S.PROCESSING)
+    )
+
+
+def test_the_same_publish_attaches_and_a_published_one_asks_before_posting_again(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    source = video(tmp_path / "clip.mp4")
+    first, _ = queue.enqueue(file=source, caption="Once #test", privacy="SELF_ONLY")
+    again, attached = queue.enqueue(file=source, caption="Once #test", privacy="SELF_ONLY")
+    assert attached and again.id == first.id
+    assert queue.run_until(first.id).state == S.PUBLISHED
+    with pytest.raises(AlreadyPublished) as asked:
+        queue.enqueue(file=source, caption="Once #test", privacy="SELF_ONLY")
+    assert "--again" in str(asked.value)
+    other, attached = queue.enqueue(file=source, caption="Once, new caption", privacy="SELF_ONLY")
+    assert not attached and other.id != first.id
+    second, attached = queue.enqueue(file=source, caption="Once #test", privacy="SELF_ONLY", again=True)
+    assert not attached and queue.run_until(second.id).state == S.PUBLISHED
+    assert len(posts_with_caption(stub_server, "Once #test")) == 2  # asked for twice on purpose: twice
+
+
+def test_only_the_privacy_options_creator_info_offers_are_used(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    job, _ = queue.enqueue(file=video(tmp_path / "p.mp4"), caption="Friends", privacy="FOLLOWER_OF_CREATOR")
+    done = queue.run_until(job.id)
+    assert done.state == S.FAILED and "not offered" in done.reason and "PUBLIC_TO_EVERYONE" in done.reason
+    assert publishes(stub_server) == []  # refused before any init
+    with pytest.raises(PrepareError):
+        queue.enqueue(file=video(tmp_path / "q.mp4"), caption="no privacy")
+
+
+def test_a_video_too_long_for_the_account_fails_with_a_sentence(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    stub_server.state.db.run("UPDATE accounts SET max_duration_s = 2 WHERE username = 'demo.creator'")
+    job, _ = queue.enqueue(
+        file=video(tmp_path / "long.mp4", seconds=4.0), caption="Long", privacy="SELF_ONLY"
+    )
+    done = queue.run_until(job.id)
+    assert done.state == S.FAILED
+    assert "4 s long" in done.reason and "up to 2 s" in done.reason and "Shorten" in done.reason
+    assert publishes(stub_server) == []
+
+
+def test_a_damaged_file_fails_with_a_sentence(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    bad = tmp_path / "holiday.mp4"
+    good = video(tmp_path / "good.mp4")
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    job, _ = queue.enqueue(file=bad, caption="Broken", privacy="SELF_ONLY")
+    done = queue.run_until(job.id)
+    assert done.state == S.FAILED and "holiday.mp4" in done.reason and "Traceback" not in done.reason
+    assert publishes(stub_server) == []
+
+
+def test_inbox_uploads_wait_for_the_creator_then_count_as_published(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    job, _ = queue.enqueue(file=video(tmp_path / "i.mp4"), caption="To the inbox", mode="inbox")
+    done = queue.run_until(job.id)
+    assert done.state == S.INBOX and "open TikTok" in queue.store.events(job.id)[-1]["message"]
+    with httpx.Client(base_url=stub_server.base_url, trust_env=False) as admin:
+        admin.post(
+            f"/_stub/inbox/{done.publish_id}/post",
+            json={"privacy_level": "SELF_ONLY", "title": "To the inbox"},
+        ).raise_for_status()
+    deadline = time.monotonic() + WAIT_S  # the webhook post.publish.complete settles it
+    while queue.job(job.id).state != S.PUBLISHED and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert queue.job(job.id).state == S.PUBLISHED
+
+
+def test_a_scheduled_job_waits_for_its_time(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    later = time.time() + 3600
+    job, _ = queue.enqueue(
+        file=video(tmp_path / "s.mp4"), caption="Tonight", privacy="SELF_ONLY", schedule_at=later
+    )
+    queue.start()
+    time.sleep(1.0)
+    assert queue.job(job.id).state == S.QUEUED and publishes(stub_server) == []
+    assert queue.store.next_wake() == pytest.approx(later)
+    soon, _ = queue.enqueue(
+        file=video(tmp_path / "t.mp4"), caption="Now", privacy="SELF_ONLY", schedule_at=time.time() + 0.5
+    )
+    assert queue.run_until(soon.id).state == S.PUBLISHED
+    assert queue.cancel(job.id).state == S.CANCELLED
+
+
+def test_a_job_that_came_due_while_closed_waits_when_asked_to(queue: PublishQueue, tmp_path: Path) -> None:
+    job, _ = queue.enqueue(
+        file=video(tmp_path / "late.mp4"), caption="Late", privacy="SELF_ONLY", schedule_at=time.time() - 7200
+    )
+    queue.late_jobs = "ask"
+    queue.start()
+    time.sleep(0.5)
+    waiting = queue.job(job.id)
+    assert waiting.paused and waiting.state == S.QUEUED and "while the app was closed" in waiting.detail
+    queue.resume(job.id)
+    assert queue.run_until(job.id).state == S.PUBLISHED
+
+
+def test_offline_pauses_and_the_network_coming_back_resumes(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    client = queue.posting.client
+    real = client.config
+    client.config = real.__class__(**{**real.__dict__, "api_base": "http://127.0.0.1:9"})
+    job, _ = queue.enqueue(file=video(tmp_path / "o.mp4"), caption="Offline", privacy="SELF_ONLY")
+    queue.start()
+    deadline = time.monotonic() + WAIT_S
+    while queue.offline_since is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert queue.offline_since is not None and "Offline" in queue.job(job.id).detail
+    client.config = real
+    assert queue.run_until(job.id).state == S.PUBLISHED
+    assert queue.offline_since is None
