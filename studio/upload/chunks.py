@@ -61,7 +61,8 @@ def plan_chunks(video_size: int, preferred: int = DEFAULT_CHUNK) -> ChunkPlan:
         raise PlanError("The video file is empty.")
     if video_size > MAX_FILE:
         raise PlanError(
-            f"The video is {video_size / 1e9:.2f} GB; the platform accepts files up to 4 GB. "
+            f"The video is {video_size:,} bytes; the platform accepts files up to 4 GB "
+            f"({MAX_FILE:,} bytes). "
             "Export it at a lower quality or shorten it."
         )
     chunk = max(MIN_CHUNK, min(MAX_CHUNK, preferred))
