@@ -10,7 +10,7 @@ Why a restart never posts twice:
   from the bytes the server has (``uploaded_bytes``; a 416's progress header says the same).
 - A lost init answer (a drop, a timeout, a kill while ``initialising``) leaves at most a publish
   that is waiting for *our* bytes: with FILE_UPLOAD nothing is posted without them, so starting
-  again cannot post twice. It is logged, and after five lost answers the job is ``unconfirmed``.
+  again cannot post twice. It is logged, and after eight lost answers the job is ``unconfirmed``.
 - ``processing`` that TikTok does not confirm in time ends ``unconfirmed`` ("check your profile
   before posting again") and is reconciled by status/fetch, never by a new init.
 """
