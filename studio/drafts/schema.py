@@ -17,7 +17,7 @@ from collections.abc import Callable
 from studio.dbwriter import refuse_newer
 from studio.drafts.summary import summarize
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 
 SCHEMA_V1 = """
 CREATE TABLE drafts (
@@ -144,7 +144,25 @@ CREATE TABLE draft_tags (
 
 SCHEMA_V3 = _CURRENT_TABLES + _TAGS + _CURRENT_INDEXES
 
-SCHEMAS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3}
+# v4: where a draft was posted (the publish queue writes it when a post is confirmed)
+_V3_TO_V4 = """
+CREATE TABLE publications (
+  id INTEGER PRIMARY KEY,
+  draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+  revision_id INTEGER,
+  account TEXT NOT NULL DEFAULT '',
+  post_id TEXT NOT NULL DEFAULT '',
+  share_url TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  published_at REAL NOT NULL,
+  UNIQUE (draft_id, post_id)
+);
+CREATE INDEX publications_by_draft ON publications(draft_id, published_at);
+"""
+
+SCHEMA_V4 = SCHEMA_V3 + _V3_TO_V4
+
+SCHEMAS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4}
 
 
 class SchemaError(RuntimeError):
@@ -235,7 +253,11 @@ def _v2_to_v3(conn: _InTransaction) -> None:
     conn.executescript("DROP TABLE drafts_v2; DROP TABLE revisions_v2; DROP TABLE media_v2;")
 
 
-MIGRATIONS: dict[int, Callable[[_InTransaction], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: _InTransaction) -> None:
+    conn.executescript(_V3_TO_V4)
+
+
+MIGRATIONS: dict[int, Callable[[_InTransaction], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def check_not_newer(conn: sqlite3.Connection) -> int:
@@ -254,7 +276,7 @@ def ensure_schema(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         if found == 0 and empty:
-            for statement in _statements(SCHEMA_V3):
+            for statement in _statements(SCHEMA_V4):
                 conn.execute(statement)
         else:
             if found == 0:
@@ -292,7 +314,7 @@ def _verify_columns(conn: sqlite3.Connection) -> None:
     """After a migration the tables must match a freshly created current schema exactly."""
     fresh = sqlite3.connect(":memory:")
     try:
-        fresh.executescript(SCHEMA_V3)
+        fresh.executescript(SCHEMA_V4)
         expected = _columns(fresh)
     finally:
         fresh.close()

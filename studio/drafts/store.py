@@ -559,6 +559,37 @@ class DraftStore:
 
         self._writer.call(job)
 
+    def record_publication(
+        self,
+        draft_id: int,
+        *,
+        post_id: str,
+        share_url: str,
+        state: str,
+        account: str = "",
+        revision_id: int | None = None,
+    ) -> None:
+        """Where the draft was posted (from the publish queue, once the platform confirmed it)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            self._check_exists(conn, draft_id)
+            conn.execute(
+                "INSERT INTO publications (draft_id, revision_id, account, post_id, share_url, state, published_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, post_id) DO UPDATE SET"
+                " share_url = excluded.share_url, state = excluded.state",
+                (draft_id, revision_id, account, post_id, share_url, state, time.time()),
+            )
+
+        self._writer.call(job)
+
+    def publications(self, draft_id: int) -> list[dict[str, Any]]:
+        rows = (
+            self._read()
+            .execute("SELECT * FROM publications WHERE draft_id = ? ORDER BY published_at", (draft_id,))
+            .fetchall()
+        )
+        return [dict(r) for r in rows]
+
     def set_tags(self, draft_id: int, tags: Iterable[str]) -> None:
         unique: dict[str, str] = {}
         for tag in tags:

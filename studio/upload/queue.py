@@ -82,6 +82,9 @@ class PublishQueue:
         self.offline_since: float | None = None
         self._last_progress: dict[int, tuple[float, int, float]] = {}
         self._reconciled_at = 0.0
+        self._announced: set[tuple[int, str]] = {
+            (j.id, j.state) for j in self.store.jobs(states=[S.PUBLISHED, S.INBOX])
+        }
         engine.add_webhook_listener(self._on_webhook)
 
     # -- listeners ---------------------------------------------------------------------------
@@ -97,7 +100,34 @@ class PublishQueue:
                 log.exception("a queue listener failed")
 
     def _changed(self, job: Job) -> None:
+        if job.state in (S.PUBLISHED, S.INBOX) and (job.id, job.state) not in self._announced:
+            self._announced.add((job.id, job.state))
+            self._published(job)
         self._emit(QueueEvent("job", job))
+
+    def _published(self, job: Job) -> None:
+        """The draft keeps where it was posted, and the engine lists the new post soon."""
+        if job.state == S.PUBLISHED:
+            self.engine.sync_now(job.account_id)
+        if job.draft_id is None:
+            return
+        from studio.drafts.store import DraftError, open_store
+
+        try:
+            store = open_store(self.paths)
+            try:
+                store.record_publication(
+                    job.draft_id,
+                    post_id=job.post_id or job.publish_id,
+                    share_url=job.share_url,
+                    state=job.state,
+                    account=job.account_id,
+                    revision_id=job.revision_id,
+                )
+            finally:
+                store.close()
+        except (DraftError, OSError) as exc:
+            log.warning("draft %s: where it was posted could not be saved: %s", job.draft_id, exc)
 
     def _progress(self, job: Job, sent: int) -> None:
         now = time.monotonic()

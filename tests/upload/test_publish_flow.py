@@ -189,3 +189,107 @@ def test_offline_pauses_and_the_network_coming_back_resumes(
     client.config = real
     assert queue.run_until(job.id).state == S.PUBLISHED
     assert queue.offline_since is None
+
+
+def test_a_draft_is_exported_then_published_and_remembers_where(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    from studio.core.project import Canvas, Project, Track, VideoClip
+    from studio.drafts.store import open_store
+    from studio.media.probe import probe
+
+    clip = video(tmp_path / "source.mp4", seconds=2.0)
+    project = Project(
+        title="My draft",
+        canvas=Canvas(360, 640, 30.0),
+        tracks=[Track("v1", "video", name="Video", clips=[VideoClip("c1", str(clip), 0.0, 2.0, 0.0)])],
+    )
+    store = open_store(queue.paths)
+    try:
+        draft_id = store.create_draft(project.to_dict())
+    finally:
+        store.close()
+    job, _ = queue.enqueue(draft_id=draft_id, caption="From a draft #edit", privacy="PUBLIC_TO_EVERYONE")
+    done = queue.run_until(job.id)
+    assert done.state == S.PUBLISHED, (done.reason, [e["message"] for e in queue.store.events(job.id)])
+    exported = Path(done.file_path)
+    assert exported.is_relative_to(queue.paths.cache) and probe(exported).duration == pytest.approx(
+        2.0, abs=0.1
+    )
+    assert sha256(stored_upload(stub_server, done.publish_id)) == sha256(exported)
+    states = [e["state"] for e in queue.store.events(job.id)]
+    assert states.index(S.EXPORTING) < states.index(S.CHECKING)
+    store = open_store(queue.paths)
+    try:
+        [where] = store.publications(draft_id)
+    finally:
+        store.close()
+    assert where["post_id"] == done.post_id and where["share_url"] == done.share_url
+
+
+def test_a_broken_draft_fails_the_export_with_a_sentence(queue: PublishQueue, tmp_path: Path) -> None:
+    from studio.core.project import Canvas, Project, Track, VideoClip
+    from studio.drafts.store import open_store
+
+    missing = tmp_path / "gone.mp4"
+    project = Project(
+        title="Broken",
+        canvas=Canvas(360, 640, 30.0),
+        tracks=[Track("v1", "video", name="Video", clips=[VideoClip("c1", str(missing), 0.0, 2.0, 0.0)])],
+    )
+    store = open_store(queue.paths)
+    try:
+        draft_id = store.create_draft(project.to_dict())
+    finally:
+        store.close()
+    job, _ = queue.enqueue(draft_id=draft_id, caption="Broken draft", privacy="SELF_ONLY")
+    done = queue.run_until(job.id)
+    assert (
+        done.state == S.FAILED and done.reason.startswith("The export failed:") and "gone.mp4" in done.reason
+    )
+
+
+@pytest.fixture
+def tiny_exports(queue: PublishQueue) -> Iterator[Path]:
+    """The export folder on a 64 KB tmpfs: a full disk, for real (needs root, as CI has)."""
+    import os
+    import subprocess
+
+    folder = queue.paths.cache / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_during_export_fails_with_a_sentence(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path, tiny_exports: Path
+) -> None:
+    from studio.core.project import Canvas, Project, Track, VideoClip
+    from studio.drafts.store import open_store
+
+    clip = video(tmp_path / "source.mp4", seconds=3.0)
+    project = Project(
+        title="Full disk",
+        canvas=Canvas(720, 1280, 30.0),
+        tracks=[Track("v1", "video", name="Video", clips=[VideoClip("c1", str(clip), 0.0, 3.0, 0.0)])],
+    )
+    store = open_store(queue.paths)
+    try:
+        draft_id = store.create_draft(project.to_dict())
+    finally:
+        store.close()
+    job, _ = queue.enqueue(draft_id=draft_id, caption="No room", privacy="SELF_ONLY")
+    done = queue.run_until(job.id)
+    assert done.state == S.FAILED and done.reason.startswith("The export failed:")
+    assert "disk" in done.reason.lower() or "space" in done.reason.lower(), done.reason
+    assert list(tiny_exports.iterdir()) == []  # no half-written video left behind
+    assert publishes(stub_server) == []
