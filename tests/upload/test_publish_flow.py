@@ -293,3 +293,22 @@ def test_a_full_disk_during_export_fails_with_a_sentence(
     assert "disk" in done.reason.lower() or "space" in done.reason.lower(), done.reason
     assert list(tiny_exports.iterdir()) == []  # no half-written video left behind
     assert publishes(stub_server) == []
+
+
+def test_a_file_the_platform_would_refuse_is_re_encoded_not_failed(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    from studio.media.probe import probe
+    from tests.media.fixtures import make_video
+
+    slow = make_video(tmp_path / "slowmo.mp4", 360, 640, 15.0, 2.0)  # 15 fps: outside TikTok's 23-60
+    job, _ = queue.enqueue(file=slow, caption="Fifteen fps", privacy="SELF_ONLY")
+    done = queue.run_until(job.id)
+    assert done.state == S.PUBLISHED, (done.reason, [e["message"] for e in queue.store.events(job.id)])
+    sent = stored_upload(stub_server, done.publish_id)
+    assert 23 <= probe(sent).video.fps <= 60  # type: ignore[union-attr]
+    assert any("Re-encoding: the frame rate is 15 fps" in e["message"] for e in queue.store.events(job.id))
+    ok = video(tmp_path / "fine.mp4")
+    fine, _ = queue.enqueue(file=ok, caption="Already fine", privacy="SELF_ONLY")
+    done = queue.run_until(fine.id)
+    assert sha256(stored_upload(stub_server, done.publish_id)) == sha256(ok)  # checked, not re-encoded
