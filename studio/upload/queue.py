@@ -62,6 +62,7 @@ class PublishQueue:
         self.engine = engine
         self.paths = engine.paths
         self.store = QueueStore(self.paths.data / "uploads" / "uploads.sqlite3")
+        self.store.on_change = self._changed
         self.posting = PostingClient(engine.client, engine.tokens)
         kwargs: dict[str, Any] = {"retry_scale": retry_scale}
         if poll_every_s is not None:
@@ -221,12 +222,10 @@ class PublishQueue:
     def pause(self, job_id: int) -> Job:
         job = self.store.update(job_id, "Paused", paused=1)
         self._halt(job_id)
-        self._changed(job)
         return job
 
     def resume(self, job_id: int) -> Job:
         job = self.store.update(job_id, "Resumed", paused=0, next_attempt_at=None, detail="")
-        self._changed(job)
         self._wake.set()
         return job
 
@@ -252,9 +251,7 @@ class PublishQueue:
             except ApiError as exc:
                 log.info("cancel of publish %s not confirmed: %s", job.publish_id, exc)
         self.engine.vault.delete(upload_key(job_id))
-        job = self.store.move(job_id, S.CANCELLED, "Cancelled by you", reason="Cancelled.")
-        self._changed(job)
-        return job
+        return self.store.move(job_id, S.CANCELLED, "Cancelled by you", reason="Cancelled.")
 
     def retry(self, job_id: int, *, again: bool = False) -> Job:
         """A failed or cancelled job goes back in the queue; it keeps what the server has."""
@@ -274,7 +271,6 @@ class PublishQueue:
             )
         else:
             job = self.store.update(job_id, paused=0, next_attempt_at=None)
-        self._changed(job)
         self._wake.set()
         return job
 
@@ -321,7 +317,7 @@ class PublishQueue:
             if job.schedule_at is not None and job.schedule_at < now - 60 and not job.paused:
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.schedule_at))
                 said = f"Was due at {when} while the app was closed; waiting for you (Resume posts it now)"
-                self._changed(self.store.update(job.id, said, paused=1, detail=said))
+                (self.store.update(job.id, said, paused=1, detail=said))
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -361,29 +357,26 @@ class PublishQueue:
             if self.offline_since is not None:
                 self.offline_since = None
                 self._emit(QueueEvent("status", message="Back online; uploads continue"))
-            self._changed(job)
+            if job.state not in (*S.ENDED, S.UNCONFIRMED):
+                self._changed(job)  # it stopped short (paused, stopping): say where it stands
         except Offline as exc:
             if self.offline_since is None:
                 self.offline_since = time.time()
                 self._emit(QueueEvent("status", message=f"Offline: uploads wait ({exc})"))
             wait = OFFLINE_RETRY_S[min(self._offline_tries, len(OFFLINE_RETRY_S) - 1)] * self.retry_scale
             self._offline_tries += 1
-            self._changed(
+            (
                 self.store.update(
                     job_id, detail="Offline: waiting for the network", next_attempt_at=time.time() + wait
                 )
             )
         except Later as later:
             job = self.store.job(job_id)
-            self._changed(
-                self.store.update(job_id, str(later), next_attempt_at=later.when, attempts=job.attempts + 1)
-            )
+            (self.store.update(job_id, str(later), next_attempt_at=later.when, attempts=job.attempts + 1))
         except Exception as exc:  # a bug or a full disk: the job says so instead of vanishing
             log.exception("publish job %s failed unexpectedly", job_id)
             try:
-                self._changed(
-                    self.store.move(job_id, S.FAILED, f"Failed: {exc}", reason=f"Unexpected problem: {exc}")
-                )
+                (self.store.move(job_id, S.FAILED, f"Failed: {exc}", reason=f"Unexpected problem: {exc}"))
             except Exception:
                 log.exception("could not record the failure of job %s", job_id)
         finally:

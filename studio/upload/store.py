@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,12 @@ class QueueStore:
             label="uploads",
         )
         self.readers = Readers(path)
+        self.on_change: Callable[[Job], None] | None = None  # every move/update, on the writing thread
+
+    def _changed(self, job: Job) -> Job:
+        if self.on_change is not None:
+            self.on_change(job)
+        return job
 
     def close(self) -> None:
         self.writer.close()
@@ -351,7 +357,7 @@ class QueueStore:
             )
 
         self.writer.call(write)
-        return self.job(job_id)
+        return self._changed(self.job(job_id))
 
     def update(self, job_id: int, message: str | None = None, **fields: Any) -> Job:
         """Change fields without a state change (progress, pause); logged when ``message``."""
@@ -376,7 +382,7 @@ class QueueStore:
                 )
 
         self.writer.call(write)
-        return self.job(job_id)
+        return self._changed(self.job(job_id))
 
     def chunk_acked(self, job_id: int, index: int, first: int, last: int, sha256: str, uploaded: int) -> None:
         now = time.time()
