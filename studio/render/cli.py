@@ -39,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--draft", type=int, metavar="ID", help="render a stored draft instead of a project file"
     )
     parser.add_argument(
+        "--revision", type=int, metavar="REV", help="with --draft: this revision instead of the draft's head"
+    )
+    parser.add_argument(
         "--preset", default="1080p30", choices=PRESET_NAMES, help="output size/quality (default 1080p30)"
     )
     parser.add_argument(
@@ -88,7 +91,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[str]]:
     try:
         if store.get_draft(args.draft).in_trash:
             raise ValueError(f"draft {args.draft}: this draft is in the trash; restore it first")
-        doc = store.get_project_doc(args.draft)
+        doc = store.get_project_doc(args.draft, getattr(args, "revision", None))
         base = store.base_dir(args.draft)
         return Project.from_dict(doc, base_dir=str(base) if base else None), [str(store.path)]
     except (DraftError, ProjectError) as exc:

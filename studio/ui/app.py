@@ -4,8 +4,8 @@ The top level imports only the standard library (the CLI convention); Qt and the
 imported inside :func:`main`. ``--quit-when-shown`` exits right after the window's first
 paint (for the start-up bench and tests); ``--screenshot`` waits for imported files to be
 thumbnailed and the first clip's frame to be shown, saves the window as PNG and exits. A normal
-start opens the drafts store and starts the sync engine after the first paint (neither happens
-for ``--quit-when-shown`` or ``--screenshot``) and stops the engine at exit.
+start opens the drafts store, starts the sync engine and then the publish queue after the first
+paint (none of them for ``--quit-when-shown`` or ``--screenshot``) and stops them at exit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from studio.ui.accounts.controller import SyncController
     from studio.ui.main_window import MainWindow
+    from studio.ui.publish.controller import PublishController
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,18 @@ def main(args: argparse.Namespace) -> int:
         window.attach_sync(controller)
         sync.append(controller)
         controller.start()
+        start_publish(controller)
+
+    publish: list[PublishController] = []
+
+    def start_publish(controller: SyncController) -> None:
+        """The upload queue, made in a job once the sync engine is open."""
+        from studio.ui.publish.controller import PublishController
+
+        publisher = PublishController.for_window(window, controller)
+        window.attach_publish(publisher)
+        publish.append(publisher)
+        publisher.start()
 
     if not args.quit_when_shown and screenshot is None:
         window.firstPainted.connect(lambda: QTimer.singleShot(0, start_drafts))
@@ -147,6 +161,8 @@ def main(args: argparse.Namespace) -> int:
         window.import_files(args.files)
     window.show()
     code = app.exec()
+    for publisher in publish:
+        publisher.shutdown()  # bounded wait; before the engine it uses
     for controller in sync:
         controller.shutdown()  # type: ignore[attr-defined]  # bounded wait for the engine
     _close_drafts(drafts)

@@ -172,6 +172,9 @@ class DraftSession(QObject):
             layout.setContentsMargins(0, 0, 0, 0)
             layout.addWidget(browser)
             browser.openRequested.connect(lambda draft_id: self.open_draft(draft_id) and dialog.accept())
+            browser.publishRequested.connect(
+                lambda draft_id: self.window.show_publish(draft_id=draft_id, draft_store=self.store)
+            )
             dialog.browser = browser  # type: ignore[attr-defined]
             self._browser = dialog
         self._browser.browser.model.refresh()  # type: ignore[attr-defined]

@@ -16,9 +16,11 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QMetaMethod,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -221,9 +224,11 @@ class DraftsModel(QAbstractListModel):
 
 
 class DraftsBrowser(QWidget):
-    """The drafts grid and its actions. ``openRequested(draft_id)`` asks the app to open one."""
+    """The drafts grid and its actions. ``openRequested(draft_id)`` asks the app to open one;
+    ``publishRequested(draft_id)`` to publish one."""
 
     openRequested = Signal(int)
+    publishRequested = Signal(int)
     changed = Signal()
     failed = Signal(str)
 
@@ -259,6 +264,8 @@ class DraftsBrowser(QWidget):
         self.status = QLabel()
 
         self.open_button = QPushButton("Open")
+        self.publish_button = QPushButton("Publish…")
+        self.publish_button.setToolTip("Publish the selected draft to TikTok")
         self.duplicate_button = QPushButton("Duplicate")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Move to trash")
@@ -275,6 +282,7 @@ class DraftsBrowser(QWidget):
         actions = QHBoxLayout()
         for button in (
             self.open_button,
+            self.publish_button,
             self.duplicate_button,
             self.rename_button,
             self.history_button,
@@ -306,6 +314,9 @@ class DraftsBrowser(QWidget):
         self.model.modelReset.connect(self._update_actions)
         self.model.rowsInserted.connect(lambda *_: self._update_actions())
         self.open_button.clicked.connect(self.open_selected)
+        self.publish_button.clicked.connect(lambda: self.publish_selected())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.duplicate_button.clicked.connect(self.duplicate_selected)
         self.rename_button.clicked.connect(lambda: self.rename_selected())
         self.delete_button.clicked.connect(self.delete_selected)
@@ -333,6 +344,7 @@ class DraftsBrowser(QWidget):
         trash = self.model.trashed
         for button in (
             self.open_button,
+            self.publish_button,
             self.duplicate_button,
             self.rename_button,
             self.history_button,
@@ -393,6 +405,31 @@ class DraftsBrowser(QWidget):
 
     def open_selected(self) -> None:
         self._open_ids(self.selected_ids())
+
+    def publish_selected(self) -> bool:
+        """Publish the (first) selected draft: the app opens its publish dialog."""
+        ids = self.selected_ids()
+        if not ids or self.model.trashed:
+            return False
+        draft_id = ids[0]
+        row = self.model.row_of(draft_id)
+        title = self.model.draft_at(row).title if row is not None else ""
+        if not self.isSignalConnected(QMetaMethod.fromSignal(self.publishRequested)):
+            self._report(f"Publishing '{title}' is not available here")
+            return False
+        self.publishRequested.emit(draft_id)
+        return True
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid() or self.model.trashed:
+            return
+        if index.row() not in {i.row() for i in self.view.selectionModel().selectedIndexes()}:
+            self.select_ids([self.model.draft_at(index.row()).id])
+        menu = QMenu(self)
+        menu.addAction("Open", self.open_selected)
+        menu.addAction("Publish…", lambda: self.publish_selected())
+        menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def duplicate_selected(self) -> list[int]:
         try:

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         self.sync: Any = None  # the SyncController, once app.py attaches it (attach_sync)
         self.accounts_dialog: Any = None
+        self.publish: Any = None  # the PublishController, once app.py attaches it (attach_publish)
+        self.publish_dialog: Any = None
+        self.uploads_panel: Any = None
         self.project_path: Path | None = None
         self.history = History(new_project())
         self.setAcceptDrops(True)
@@ -264,6 +267,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         self.export_action = self._action("&Export Video…", self.show_export, Qt.Modifier.CTRL | Qt.Key.Key_E)
         file_menu.addAction(self.export_action)
+        self.publish_action = self._action(
+            "&Publish…", self.show_publish, Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_P
+        )
+        file_menu.addAction(self.publish_action)
         file_menu.addSeparator()
         self.import_srt_action = self._action("Import &Captions (SRT)…", self.import_srt)
         self.export_srt_action = self._action("Export Captions (S&RT)…", self.export_srt)
@@ -365,6 +372,8 @@ class MainWindow(QMainWindow):
         account = self.menuBar().addMenu("&Account")
         self.accounts_action = self._action("&Accounts…", self.show_accounts)
         account.addAction(self.accounts_action)
+        self.uploads_action = self._action("&Uploads…", self.show_uploads)
+        account.addAction(self.uploads_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Creator Studio", self.show_about))
@@ -828,6 +837,49 @@ class MainWindow(QMainWindow):
         self.accounts_dialog.raise_()
         self.accounts_dialog.activateWindow()
         return self.accounts_dialog
+
+    # ------------------------------------------------------------------ publishing
+
+    def attach_publish(self, controller: Any) -> None:
+        """The uploads indicator in the status bar, the end-of-job notice; File > Publish… and
+        Account > Uploads… use the controller. app.py calls this once sync is attached."""
+        from studio.ui.publish.status import EndNotifier, UploadsIndicator
+
+        self.publish = controller
+        self.uploads_status = UploadsIndicator(controller)
+        self.statusBar().addPermanentWidget(self.uploads_status)
+        self.uploads_status.openRequested.connect(self.show_uploads)
+        self.publish_notifier = EndNotifier(controller, self.show_message, self.windowIcon(), self)
+        controller.message.connect(self.show_message)
+
+    def show_publish(
+        self,
+        file: str | Path | None = None,
+        draft_id: int | None = None,
+        draft_store: Any = None,
+        title: str = "",
+    ) -> Any:
+        """The publish dialog for a file, a stored draft, or (neither given) the draft being edited."""
+        if self.publish is None:
+            self.show_message("Publishing is not available yet: sync has not started.")
+            return None
+        from studio.ui.publish.entry import open_publish
+
+        return open_publish(self, file=file, draft_id=draft_id, draft_store=draft_store, title=title)
+
+    def show_uploads(self) -> Any:
+        """The Uploads panel (one per window); None while publishing is not attached."""
+        if self.publish is None:
+            self.show_message("Uploads are not available yet: sync has not started.")
+            return None
+        from studio.ui.publish.uploads import UploadsPanel
+
+        if self.uploads_panel is None:
+            self.uploads_panel = UploadsPanel(self.publish, self)
+        self.uploads_panel.show()
+        self.uploads_panel.raise_()
+        self.uploads_panel.activateWindow()
+        return self.uploads_panel
 
     # ------------------------------------------------------------------ the rest
 

@@ -89,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
         mode = "inbox" if args.inbox else "direct"
         if mode == "direct" and not args.privacy:
             try:
-                account = queue._account(account_id)
+                account = queue.account(account_id)
                 info = queue.posting.creator_info(account.id)
             except (ApiError, PrepareError) as exc:
                 return fail(str(exc), 1)

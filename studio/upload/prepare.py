@@ -126,9 +126,15 @@ def render(
 
 
 def export_draft(
-    draft_id: int, out: Path, progress: Callable[[float, str], None], cancel: threading.Event
+    draft_id: int,
+    out: Path,
+    progress: Callable[[float, str], None],
+    cancel: threading.Event,
+    revision_id: int | None = None,
 ) -> Path:
-    return render(["--draft", str(draft_id)], out, progress, cancel)
+    """The draft as it was queued (``revision_id``; the head when None)."""
+    args = ["--draft", str(draft_id)] + (["--revision", str(revision_id)] if revision_id is not None else [])
+    return render(args, out, progress, cancel)
 
 
 def reencode_file(

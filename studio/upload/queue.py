@@ -168,7 +168,7 @@ class PublishQueue:
             raise PrepareError("Choose who can see the post (the privacy options come from TikTok).")
         if len(caption.encode("utf-16-le")) // 2 > 2200:
             raise PrepareError("The caption is longer than TikTok's 2,200 characters.")
-        account = self._account(account_id)
+        account = self.account(account_id)
         source, content, sha = "", "", ""
         if file is not None:
             path = Path(file).expanduser().resolve()
@@ -199,7 +199,8 @@ class PublishQueue:
         self._wake.set()
         return job, attached
 
-    def _account(self, account_id: str | None) -> Any:
+    def account(self, account_id: str | None = None) -> Any:
+        """The account a publish goes to: the one named, else the active one (blocking read)."""
         accounts = self.engine.accounts()
         chosen = (
             [a for a in accounts if a.id == account_id] if account_id else [a for a in accounts if a.active]
@@ -373,10 +374,22 @@ class PublishQueue:
         except Later as later:
             job = self.store.job(job_id)
             (self.store.update(job_id, str(later), next_attempt_at=later.when, attempts=job.attempts + 1))
+        except RuntimeError as exc:
+            if self._stop.is_set() or "closed" in str(exc):
+                # the engine was closed under us (switching platforms, quitting): the job keeps its
+                # state and resumes with the next queue, asking status first
+                log.info("publish job %s stopped: %s", job_id, exc)
+                try:
+                    self.store.update(job_id, next_attempt_at=time.time() + 5.0)
+                except RuntimeError:
+                    pass
+                return
+            log.exception("publish job %s failed unexpectedly", job_id)
+            self.store.move(job_id, S.FAILED, f"Failed: {exc}", reason=f"Unexpected problem: {exc}")
         except Exception as exc:  # a bug or a full disk: the job says so instead of vanishing
             log.exception("publish job %s failed unexpectedly", job_id)
             try:
-                (self.store.move(job_id, S.FAILED, f"Failed: {exc}", reason=f"Unexpected problem: {exc}"))
+                self.store.move(job_id, S.FAILED, f"Failed: {exc}", reason=f"Unexpected problem: {exc}")
             except Exception:
                 log.exception("could not record the failure of job %s", job_id)
         finally:

@@ -167,7 +167,7 @@ class JobWorker:
                     shown[0] = time.monotonic()
                     self.store.update(job.id, detail=f"Exporting: {fraction:.0%}")
 
-            export_draft(job.draft_id, out, progress, self._stop)
+            export_draft(job.draft_id, out, progress, self._stop, job.revision_id)
             self._check_stop()
             job = self.store.update(
                 job.id,

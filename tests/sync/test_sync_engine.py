@@ -57,7 +57,9 @@ def assert_synced_equals_stub(engine: SyncEngine, stub: StubServer) -> None:
     shown = engine.accounts()[0]  # what the Accounts page shows
     assert shown.display_name == record["display_name"]
     assert shown.followers == record["follower_count"] and shown.likes == record["likes_count"]
-    assert shown.post_count == len(expected) and shown.views == sum(v["view_count"] for v in expected.values())
+    assert shown.post_count == len(expected) and shown.views == sum(
+        v["view_count"] for v in expected.values()
+    )
     assert f"{record['follower_count']:,} followers" in shown.numbers_text()
 
 

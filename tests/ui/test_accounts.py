@@ -363,9 +363,13 @@ def test_the_app_starts_sync_after_the_first_paint_and_stops_it_at_exit(
     timer = QTimer()
     timer.timeout.connect(poll)
     timer.start(100)
-    QTimer.singleShot(60_000, lambda: [w.close() for w in windows])  # never hang the suite
+    guard = QTimer()  # never hang the suite; stopped below so it cannot fire in a later test
+    guard.setSingleShot(True)
+    guard.timeout.connect(lambda: [w.close() for w in windows])
+    guard.start(60_000)
     code = gui.main(argparse.Namespace(files=[], quit_when_shown=False, screenshot=None))
     timer.stop()
+    guard.stop()
     assert code == 0
     assert "Synced just now" in seen, seen
     window = windows[0]

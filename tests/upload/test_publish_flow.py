@@ -312,3 +312,33 @@ def test_a_file_the_platform_would_refuse_is_re_encoded_not_failed(
     fine, _ = queue.enqueue(file=ok, caption="Already fine", privacy="SELF_ONLY")
     done = queue.run_until(fine.id)
     assert sha256(stored_upload(stub_server, done.publish_id)) == sha256(ok)  # checked, not re-encoded
+
+
+def test_a_queued_draft_posts_the_revision_it_was_queued_with(queue: PublishQueue, tmp_path: Path) -> None:
+    from studio.core.project import Canvas, Project, Track, VideoClip
+    from studio.drafts.store import open_store
+    from studio.media.probe import probe
+
+    clip = video(tmp_path / "source.mp4", seconds=2.0)
+
+    def project(length: float) -> dict[str, object]:
+        clips = [VideoClip("c1", str(clip), 0.0, length, 0.0)]
+        return Project(
+            title="Versions",
+            canvas=Canvas(360, 640, 30.0),
+            tracks=[Track("v1", "video", name="Video", clips=clips)],
+        ).to_dict()
+
+    store = open_store(queue.paths)
+    try:
+        draft_id = store.create_draft(project(2.0))
+        queued_revision = store.latest_revision(draft_id).id  # type: ignore[union-attr]
+        store.save(draft_id, project(1.0))  # edited after it was queued
+    finally:
+        store.close()
+    job, _ = queue.enqueue(
+        draft_id=draft_id, revision_id=queued_revision, caption="As queued", privacy="SELF_ONLY"
+    )
+    done = queue.run_until(job.id)
+    assert done.state == S.PUBLISHED
+    assert probe(Path(done.file_path)).duration == pytest.approx(2.0, abs=0.1)
