@@ -239,6 +239,8 @@ class UploadsPanel(QDialog):
         self.empty_label.setVisible(not self.rows)
         if chosen is not None and chosen not in self.rows:
             self._show_details(None)
+        if self.selected_id() is None and self.rows:
+            self.select(max(self.rows))  # the newest job's log shows without a click
         if not self.controller.ready:
             self.status_label.setText("Uploads start once sync is running.")
 
