@@ -42,6 +42,26 @@ def refuse_newer(conn: sqlite3.Connection, current: int, label: str, error: type
     return found
 
 
+def create_schema(
+    conn: sqlite3.Connection, schema: str, current: int, label: str, error: type[Exception]
+) -> int:
+    """A store with one schema version so far: create it in one transaction, refuse a newer one."""
+    found = refuse_newer(conn, current, label, error)
+    if found == current:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in schema.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {current}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
+
+
 def connect(
     path: Path,
     *,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from studio.dbwriter import refuse_newer
+from studio.dbwriter import create_schema, refuse_newer
 
 CURRENT_VERSION = 1
 
@@ -142,16 +142,4 @@ def check_not_newer(conn: sqlite3.Connection) -> int:
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    found = check_not_newer(conn)
-    if found == CURRENT_VERSION:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in SCHEMA_V1.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    create_schema(conn, SCHEMA_V1, CURRENT_VERSION, "sync", SchemaError)

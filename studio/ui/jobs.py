@@ -44,6 +44,26 @@ class GuiDispatcher(QObject):
             log.exception("a job callback failed")
 
 
+def close_bounded(close: Callable[[], None], what: str, timeout: float) -> bool:
+    """At exit: run a blocking ``close`` on a helper thread, wait at most ``timeout`` seconds.
+    Returns whether it finished (a stuck network call must not keep the app from quitting)."""
+    import threading
+
+    def run() -> None:
+        try:
+            close()
+        except Exception:
+            log.exception("the %s did not close cleanly", what)
+
+    closer = threading.Thread(target=run, name=f"close-{what.replace(' ', '-')}", daemon=True)
+    closer.start()
+    closer.join(timeout)
+    if closer.is_alive():
+        log.warning("the %s did not stop within %.0f s", what, timeout)
+        return False
+    return True
+
+
 def make_gui_runner(parent: QObject | None = None, workers: int = 2) -> JobRunner:
     """A :class:`JobRunner` whose callbacks and listeners all run on the GUI thread."""
     dispatcher = GuiDispatcher(parent)

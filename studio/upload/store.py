@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.dbwriter import Readers, Writer, refuse_newer
+from studio.dbwriter import Readers, Writer, create_schema, refuse_newer
 from studio.upload import states as S
 
 CURRENT_VERSION = 1
@@ -180,19 +180,7 @@ class Job:
 
 
 def _setup(conn: sqlite3.Connection) -> None:
-    found = refuse_newer(conn, CURRENT_VERSION, "uploads", QueueSchemaError)
-    if found == CURRENT_VERSION:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    create_schema(conn, SCHEMA, CURRENT_VERSION, "uploads", QueueSchemaError)
 
 
 class QueueStore:

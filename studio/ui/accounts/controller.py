@@ -26,7 +26,7 @@ from studio.sync.errors import ApiError, SignInError
 from studio.sync.models import Account
 from studio.sync.platform import REAL_API_BASE, secret_key
 from studio.sync.vault import VaultError
-from studio.ui.jobs import GuiDispatcher, Op
+from studio.ui.jobs import GuiDispatcher, Op, close_bounded
 
 if TYPE_CHECKING:
     from studio.ui.main_window import MainWindow
@@ -417,18 +417,4 @@ class SyncController(QObject):
         self._refresh_timer.stop()
         if self._sign_in_cancel is not None:
             self._sign_in_cancel.set()
-        engine = self.engine
-
-        def close() -> None:
-            try:
-                engine.close()
-            except Exception:
-                log.exception("the sync engine did not close cleanly")
-
-        closer = threading.Thread(target=close, name="sync-close", daemon=True)
-        closer.start()
-        closer.join(timeout)
-        if closer.is_alive():
-            log.warning("the sync engine did not stop within %.0f s", timeout)
-            return False
-        return True
+        return close_bounded(self.engine.close, "sync engine", timeout)

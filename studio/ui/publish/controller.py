@@ -13,7 +13,6 @@ every job is kept in :attr:`PublishController.jobs` for the widgets to read with
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from studio.drafts import DraftError
 from studio.jobs.runner import JobContext, JobHandle, JobRunner
 from studio.sync.engine import SyncEngine
 from studio.sync.errors import ApiError
-from studio.ui.jobs import GuiDispatcher, Op
+from studio.ui.jobs import GuiDispatcher, Op, close_bounded
 from studio.ui.publish.models import EnqueueOutcome, JobDetails, PublishTarget, Transfer, draft_revision
 from studio.upload import states as S
 from studio.upload.posting import CreatorInfo
@@ -381,17 +380,4 @@ class PublishController(QObject):
         queue, self.queue = self.queue, None
         if queue is None:
             return True
-
-        def close() -> None:
-            try:
-                queue.close()
-            except Exception:
-                log.exception("the publish queue did not close cleanly")
-
-        closer = threading.Thread(target=close, name="publish-close", daemon=True)
-        closer.start()
-        closer.join(timeout)
-        if closer.is_alive():
-            log.warning("the publish queue did not stop within %.0f s", timeout)
-            return False
-        return True
+        return close_bounded(queue.close, "publish queue", timeout)
