@@ -1,0 +1,1 @@
+"""Analytics over the sync engine's snapshots: ranges, queries, CSV (no Qt)."""
