@@ -63,6 +63,7 @@ class DemoBackend:
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
         self.config: PlatformConfig | None = None
+        self.reused = False  # another engine of the profile started it (and receives its webhooks)
 
     @property
     def _state_file(self) -> Path:
@@ -70,6 +71,7 @@ class DemoBackend:
 
     def start(self) -> PlatformConfig:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.reused = False
         found = self._reuse()
         if found is None:
             found = self._spawn()
@@ -87,6 +89,7 @@ class DemoBackend:
             return None
         log.info("using the local backend already running at %s", base_url)
         self.base_url = base_url
+        self.reused = True
         return stand_in_config(base_url, info["app"]["client_key"], info["app"]["client_secret"])
 
     def _spawn(self) -> PlatformConfig:

@@ -189,7 +189,8 @@ class SyncEngine:
                 on_health=self._health_changed,
             )
             self._opened = True
-        if self.platform.stand_in and self.use_webhooks:
+        if self.platform.stand_in and self.use_webhooks and not (self.demo is not None and self.demo.reused):
+            # a reused demo backend keeps sending to the engine that started it (one URL per app)
             self._start_webhooks()
         elif not self.platform.stand_in:
             self.notice = (
@@ -242,6 +243,25 @@ class SyncEngine:
                 register_with_stand_in(http, self.platform.api_base, receiver.url, self.platform.client_key)
         except (httpx.HTTPError, RuntimeError) as exc:
             log.warning("webhooks not registered (%s); polling only", exc)
+
+    def _rewire_webhooks(self) -> None:
+        """After the demo backend was started again: our receiver's URL goes to the new one."""
+        from studio.sync.webhooks import register_with_stand_in
+
+        if self.receiver is None:
+            self._start_webhooks()
+            return
+        assert self.platform is not None
+        try:
+            with httpx.Client(timeout=10.0, trust_env=False) as http:
+                register_with_stand_in(
+                    http,
+                    self.platform.api_base,
+                    self.receiver.url,
+                    self.platform.client_key,  # type: ignore[attr-defined]
+                )
+        except (httpx.HTTPError, RuntimeError) as exc:
+            log.warning("webhooks not registered again (%s); polling only", exc)
 
     def close(self) -> None:
         self.stop()
@@ -495,8 +515,12 @@ class SyncEngine:
         assert self.store is not None and self.platform is not None
         if self.demo is not None and not self.demo.alive():
             try:
-                self.demo.start()
+                self.platform = self.demo.start()
+                assert self.client is not None
+                self.client.config = self.platform  # a new port (and the same app)
                 self._sync_clock(initial=True)
+                if self.use_webhooks and not self.demo.reused:
+                    self._rewire_webhooks()
             except DemoError as exc:
                 self._went_offline(str(exc))
                 return self._offline_wait()

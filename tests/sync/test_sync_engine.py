@@ -258,3 +258,26 @@ def test_the_engine_goes_offline_and_comes_back_by_itself(
     finally:
         engine_mod.OFFLINE_BACKOFF_S = engine_mod_backoff
         engine.stop()
+
+
+def test_a_second_engine_reuses_the_demo_backend_and_leaves_its_webhooks_alone(paths: AppPaths) -> None:
+    first = SyncEngine(paths)  # no platform configured: the embedded demo backend
+    first.open()
+    try:
+        assert first.demo is not None and not first.demo.reused and first.receiver is not None
+        second = SyncEngine(paths)
+        second.open()
+        try:
+            assert second.demo is not None and second.demo.reused
+            assert second.platform is not None and second.platform.api_base == first.platform.api_base  # type: ignore[union-attr]
+            assert second.receiver is None
+            with httpx.Client(base_url=first.platform.api_base, trust_env=False) as admin:  # type: ignore[union-attr]
+                targets = admin.get("/_stub/webhooks").json()
+            assert [t["url"] for t in targets] == [first.receiver.url]  # type: ignore[attr-defined]
+            [(_, report)] = second.run_once()
+            assert not isinstance(report, Exception)
+        finally:
+            second.close()
+        assert first.demo.alive()  # the second engine did not stop what it did not start
+    finally:
+        first.close()
