@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from studio.sync.engine import SyncEngine
 from studio.sync.errors import ApiError, Offline
 from studio.upload import states as S
@@ -83,6 +85,7 @@ class PublishQueue:
         self.offline_since: float | None = None
         self._last_progress: dict[int, tuple[float, int, float]] = {}
         self._reconciled_at = 0.0
+        self._elsewhere: dict[int, float] = {}  # job id -> until when another process runs it
         self._announced: set[tuple[int, str]] = {
             (j.id, j.state) for j in self.store.jobs(states=[S.PUBLISHED, S.INBOX])
         }
@@ -339,7 +342,9 @@ class PublishQueue:
             for job_id in [j for j, (t, _s, _w) in self._running.items() if not t.is_alive()]:
                 del self._running[job_id]
             free = self.concurrency - len(self._running)
-            busy = list(self._running)
+            now = time.monotonic()
+            elsewhere = [j for j, until in self._elsewhere.items() if until > now]
+            busy = list(self._running) + elsewhere
         if free <= 0:
             return
         for job in self.store.runnable(time.time(), exclude=busy)[:free]:
@@ -351,7 +356,23 @@ class PublishQueue:
                 self._running[job.id] = (thread, stop, wake)
             thread.start()
 
+    def _job_lock(self, job_id: int) -> filelock.BaseFileLock | None:
+        """One worker per job across processes (the app and `publish --wait` share the queue)."""
+        folder = self.paths.data / "uploads" / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(folder / f"job-{job_id}.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            self._elsewhere[job_id] = time.monotonic() + 5.0
+            return None
+        return lock
+
     def _run_job(self, job_id: int, stop: threading.Event, wake: threading.Event) -> None:
+        lock = self._job_lock(job_id)
+        if lock is None:  # another process is running it; look again in a few seconds
+            self._wake.set()
+            return
         try:
             job = self.worker.run(job_id, stop, wake)
             self._offline_tries = 0
@@ -393,6 +414,7 @@ class PublishQueue:
             except Exception:
                 log.exception("could not record the failure of job %s", job_id)
         finally:
+            lock.release()
             self._wake.set()
 
     def _on_webhook(self, event: object) -> None:

@@ -342,3 +342,29 @@ def test_a_queued_draft_posts_the_revision_it_was_queued_with(queue: PublishQueu
     done = queue.run_until(job.id)
     assert done.state == S.PUBLISHED
     assert probe(Path(done.file_path)).duration == pytest.approx(2.0, abs=0.1)
+
+
+def test_two_queues_on_one_profile_never_run_a_job_twice(
+    queue: PublishQueue, stub_server: StubServer, tmp_path: Path
+) -> None:
+    other_engine = SyncEngine(queue.paths, platform=platform_of(stub_server), webhooks=False)
+    other_engine.open()
+    other = PublishQueue(other_engine, poll_every_s=0.2, retry_scale=0.01)  # the app and `publish --wait`
+    try:
+        source = video(tmp_path / "both.mp4", pad_bytes=8_000_000)
+        jobs = [queue.enqueue(file=source, caption=f"Both {i}", privacy="SELF_ONLY")[0] for i in range(3)]
+        other.start()  # both dispatchers see the same due jobs at once
+        queue.start()
+        for job in jobs:
+            deadline = time.monotonic() + WAIT_S
+            while queue.job(job.id).state != S.PUBLISHED and time.monotonic() < deadline:
+                other._wake.set()
+                queue._wake.set()
+                time.sleep(0.05)
+            assert queue.job(job.id).state == S.PUBLISHED
+            assert len(posts_with_caption(stub_server, job.caption)) == 1
+            inits = [e for e in queue.store.events(job.id) if e["state"] == S.INITIALISING]
+            assert len(inits) == 1  # one worker, one init
+    finally:
+        other.close()
+        other_engine.close()
