@@ -48,6 +48,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.kit import stand_in  # noqa: E402
+
 START = 1_790_000_000.0  # the stand-in's frozen platform time (2026-09-21)
 SEED = 3
 BENCH_LIMITS = {"user_info": 100_000, "video_list": 100_000, "video_query": 100_000}
@@ -277,35 +279,7 @@ def run_baseline(base_url: str, requests: list[Recorded]) -> BaseRun:
 
 
 def start_stub_process(data_dir: Path, extra: list[str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backend_stub",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--seed",
-            str(SEED),
-            "--auto-approve",
-            "--exit-with-parent",
-            *(extra or []),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("backend stand-in at "):
-        proc.kill()
-        raise SystemExit(
-            f"the stand-in did not start ({line!r}); run python -m backend_stub --port 0 to see why"
-        )
-    return proc, line.split(" at ")[1].strip()
+    return stand_in.start(data_dir, extra, seed=SEED)
 
 
 def seeded_stub_process(data: Path, posts: int) -> tuple[Any, int, int]:
@@ -325,13 +299,11 @@ def seeded_stub_process(data: Path, posts: int) -> tuple[Any, int, int]:
     proc, base = start_stub_process(data, ["--clock-speed", "0"])
     app = httpx.get(base + "/_stub/apps", trust_env=False, timeout=10.0).json()[0]
 
-    def stop() -> None:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(15)
-
     stub = SimpleNamespace(
-        base_url=base, demo_client_key=app["client_key"], demo_client_secret=app["client_secret"], stop=stop
+        base_url=base,
+        demo_client_key=app["client_key"],
+        demo_client_secret=app["client_secret"],
+        stop=lambda: stand_in.stop(proc),
     )
     return stub, added, listed
 
@@ -403,14 +375,7 @@ def run_idle(tmp: Path, posts: int, idle_s: float) -> IdleRun:
         RECORDER.active = False
         if engine is not None:
             engine.close()
-        if proc.stdin is not None:
-            proc.stdin.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stand_in.stop(proc)
 
 
 # -- report -------------------------------------------------------------------------------------

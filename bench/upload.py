@@ -51,6 +51,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.kit import stand_in  # noqa: E402
+
 RATIO_TARGET = 0.9
 MEMORY_TARGET_CHUNKS = 2.0
 SAMPLE_EVERY_S = 0.02
@@ -63,42 +65,11 @@ QUEUE_TIMEOUT_S = 300.0
 
 
 def start_stub(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backend_stub",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--auto-approve",
-            "--exit-with-parent",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("backend stand-in at "):
-        proc.kill()
-        raise SystemExit(
-            f"the stand-in did not start ({line!r}); run python -m backend_stub --port 0 to see why"
-        )
-    return proc, line.split(" at ")[1].strip()
+    return stand_in.start(data_dir)
 
 
 def stop_stub(proc: subprocess.Popen[str]) -> None:
-    try:
-        if proc.stdin is not None:
-            proc.stdin.close()  # --exit-with-parent: stdin closing stops it
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.terminate()
-        proc.wait(timeout=20)
+    stand_in.stop(proc)
 
 
 # -- the file -------------------------------------------------------------------------------------
