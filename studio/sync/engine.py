@@ -282,7 +282,7 @@ class SyncEngine:
     def accounts(self) -> list[Account]:
         self.open()
         assert self.store is not None and self.platform is not None
-        return self.store.accounts(self.platform.key)
+        return self.store.accounts(self.platform.key, numbers=True)
 
     def sign_in(
         self,
@@ -318,7 +318,7 @@ class SyncEngine:
         log.info("signed in account %s (%s)", account.id, ",".join(tokens.scopes))
         self._emit(SyncEvent("accounts", account.id, message=f"Signed in to {account.label}"))
         self.sync_now()
-        return self.store.account(account.id) or account
+        return self.store.account(account.id, numbers=True) or account
 
     def sign_in_demo(self) -> Account:
         """The demo creator, through the same code path; the 'browser' is an HTTP client that

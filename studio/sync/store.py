@@ -75,16 +75,18 @@ class SyncStore:
         " FROM accounts a"
     )
 
-    def accounts(self, platform_key: str | None = None) -> list[Account]:
-        sql = self._ACCOUNT_SQL
+    def accounts(self, platform_key: str | None = None, *, numbers: bool = False) -> list[Account]:
+        """``numbers``: with the latest followers, likes, posts and views (a heavier read)."""
+        sql = self._ACCOUNT_SQL if numbers else "SELECT a.* FROM accounts a"
         params: tuple[Any, ...] = ()
         if platform_key is not None:
             sql += " WHERE a.platform_key = ?"
             params = (platform_key,)
         return [Account.from_row(r) for r in self._rows(sql + " ORDER BY a.created_at", params)]
 
-    def account(self, account_id: str) -> Account | None:
-        row = self._one(self._ACCOUNT_SQL + " WHERE a.id = ?", (account_id,))
+    def account(self, account_id: str, *, numbers: bool = False) -> Account | None:
+        sql = self._ACCOUNT_SQL if numbers else "SELECT a.* FROM accounts a"
+        row = self._one(sql + " WHERE a.id = ?", (account_id,))
         return None if row is None else Account.from_row(row)
 
     def find(self, name: str) -> list[Account]:
@@ -244,37 +246,42 @@ class SyncStore:
         source: str,
         next_poll: dict[str, float],
     ) -> Future[int]:
-        """:meth:`record_videos` queued on the writer, so the next request need not wait for it."""
+        """:meth:`record_videos` queued on the writer, so the next request need not wait for it
+        (the rows are built on the writer's thread too)."""
         now = time.time()
-        posts: list[tuple[Any, ...]] = []
-        snapshots: list[tuple[Any, ...]] = []
-        for v in videos:
-            vid = v.get("id")
-            created = _int(v.get("create_time"))
-            if not isinstance(vid, str) or not vid or created is None:
-                continue
-            posts.append(
-                (
-                    account_id,
-                    vid,
-                    created,
-                    str(v.get("title") or ""),
-                    str(v.get("video_description") or ""),
-                    _int(v.get("duration")),
-                    _int(v.get("width")),
-                    _int(v.get("height")),
-                    str(v.get("share_url") or ""),
-                    observed_at,
-                    observed_at,
-                    observed_at,
-                    next_poll.get(vid, observed_at),
+
+        def rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+            posts: list[tuple[Any, ...]] = []
+            snapshots: list[tuple[Any, ...]] = []
+            for v in videos:
+                vid = v.get("id")
+                created = _int(v.get("create_time"))
+                if not isinstance(vid, str) or not vid or created is None:
+                    continue
+                posts.append(
+                    (
+                        account_id,
+                        vid,
+                        created,
+                        str(v.get("title") or ""),
+                        str(v.get("video_description") or ""),
+                        _int(v.get("duration")),
+                        _int(v.get("width")),
+                        _int(v.get("height")),
+                        str(v.get("share_url") or ""),
+                        observed_at,
+                        observed_at,
+                        observed_at,
+                        next_poll.get(vid, observed_at),
+                    )
                 )
-            )
-            counters = [_int(v.get(c)) for c in VIDEO_COLUMNS]
-            if any(c is not None for c in counters):
-                snapshots.append((account_id, vid, observed_at, source, *counters, now))
+                counters = [_int(v.get(c)) for c in VIDEO_COLUMNS]
+                if any(c is not None for c in counters):
+                    snapshots.append((account_id, vid, observed_at, source, *counters, now))
+            return posts, snapshots
 
         def write(conn: sqlite3.Connection) -> int:
+            posts, snapshots = rows()
             conn.executemany(
                 "INSERT INTO videos(account_id, video_id, create_time, title, description, duration, width,"
                 " height, share_url, first_seen_at, last_seen_at, last_polled_at, next_poll_at, listed)"

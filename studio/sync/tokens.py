@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ T = TypeVar("T")
 
 REFRESH_AHEAD_S = 600.0
 REFRESH_ATTEMPTS = 3
+HEALTH_TTL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class TokenManager:
         self._guard = threading.Lock()
         self.refreshes = 0  # successful refreshes by this manager (for tests and the bench)
         self._cache: dict[str, TokenSet] = {}  # decrypted tokens; the vault stays the truth
+        self._health: dict[str, tuple[float, str, str]] = {}  # account -> (read at, health, text)
 
     def _lock(self, account_id: str) -> threading.Lock:
         with self._guard:
@@ -148,14 +151,31 @@ class TokenManager:
         return tokens
 
     def save(self, account_id: str, tokens: TokenSet) -> None:
+        self._health.pop(account_id, None)
         self.vault.put(vault_key(account_id), tokens.to_json())
         self._cache[account_id] = tokens
 
     def forget(self, account_id: str) -> None:
         self._cache.pop(account_id, None)
+        self._health.pop(account_id, None)
         self.vault.delete(vault_key(account_id))
 
+    def _account_health(self, account_id: str) -> tuple[str, str]:
+        """The account's health, read at most once a second (every request asks)."""
+        now = time.monotonic()
+        seen = self._health.get(account_id)
+        if seen is not None and now - seen[0] < HEALTH_TTL_S:
+            return seen[1], seen[2]
+        account = self.store.account(account_id)
+        if account is None:
+            result = ("unknown_account", "This account is no longer signed in.")
+        else:
+            result = (account.health, account.health_text())
+        self._health[account_id] = (now, *result)
+        return result
+
     def _dead(self, account_id: str, reason: str) -> NeedsSignIn:
+        self._health.pop(account_id, None)
         if self.store.set_health(account_id, HEALTH_SIGN_IN, reason):
             log.info("account %s needs to sign in again: %s", account_id, reason)
             self.on_health(account_id, HEALTH_SIGN_IN, reason)
@@ -163,11 +183,9 @@ class TokenManager:
 
     def access_token(self, account_id: str, *, rejected: str | None = None) -> str:
         """A valid access token. ``rejected`` is one the API just refused: refresh past it."""
-        account = self.store.account(account_id)
-        if account is None:
-            raise NeedsSignIn("This account is no longer signed in.", code="unknown_account")
-        if account.health != HEALTH_OK:
-            raise NeedsSignIn(account.health_text(), code=account.health)
+        health, text = self._account_health(account_id)
+        if health != HEALTH_OK:
+            raise NeedsSignIn(text, code=health)
         tokens = self.load(account_id, cached=True)
         if tokens is None:
             raise self._dead(account_id, "The saved sign-in is missing.")
