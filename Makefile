@@ -31,7 +31,8 @@ bench: $(STAMP)
 
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ui/test_screenshot.py \
-		tests/ui/test_editor.py::test_editor_screenshot -q
+		tests/ui/test_editor.py::test_editor_screenshot \
+		tests/ui/test_analytics.py::test_analytics_screenshot_light_and_dark -q
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

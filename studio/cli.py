@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audio": ("studio.audio.cli", "list audio devices, play a test tone, record a voice-over"),
     "publish": ("studio.upload.cli", "publish a draft or a video file through the upload queue"),
     "sync": ("studio.sync.cli", "sync accounts' posts and numbers (headless; --once for one pass)"),
+    "analytics": ("studio.analytics.cli", "print analytics: overview, posts, a post, best time to post"),
     "backend": ("backend_stub.cli", "run the local platform API stand-in"),
 }
 

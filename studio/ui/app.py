@@ -139,6 +139,7 @@ def main(args: argparse.Namespace) -> int:
 
         controller = SyncController.for_window(window)
         window.attach_sync(controller)
+        window.attach_analytics(controller)  # queries nothing until its tab is shown
         sync.append(controller)
         controller.start()
         start_publish(controller)

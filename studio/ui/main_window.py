@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self.publish: Any = None  # the PublishController, once app.py attaches it (attach_publish)
         self.publish_dialog: Any = None
         self.uploads_panel: Any = None
+        self.analytics: Any = None  # the AnalyticsDashboard, once app.py attaches it (attach_analytics)
         self.project_path: Path | None = None
         self.history = History(new_project())
         self.setAcceptDrops(True)
@@ -837,6 +838,20 @@ class MainWindow(QMainWindow):
         self.accounts_dialog.raise_()
         self.accounts_dialog.activateWindow()
         return self.accounts_dialog
+
+    # ------------------------------------------------------------------ analytics
+
+    def attach_analytics(self, controller: Any) -> Any:
+        """The Analytics tab next to the editor, shown while the sync controller lists an
+        account (studio.ui.analytics.entry). app.py calls this after attach_sync."""
+        from studio.ui.analytics.entry import attach
+
+        return attach(self, controller)
+
+    def show_analytics(self) -> Any:
+        from studio.ui.analytics.entry import show
+
+        return show(self)
 
     # ------------------------------------------------------------------ publishing
 

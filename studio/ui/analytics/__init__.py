@@ -1,0 +1,1 @@
+"""The analytics dashboard (pyqtgraph): see dashboard.py."""
