@@ -613,3 +613,35 @@ def test_the_app_starts_the_queue_after_sync_and_closes_it_at_exit(
     assert window.uploads_status.objectName() == "uploadsStatus"
     assert gui_io == []
     window.deleteLater()
+
+
+def test_the_dialog_offers_the_tags_that_worked_and_the_next_best_slot(
+    qtbot: QtBot, studio_window: MainWindow, publisher: PublishController, video: Path, gui_io: list[str]
+) -> None:
+    from studio.analytics.queries import Analytics
+    from studio.analytics.ranges import local_tz
+
+    assert publisher.queue is not None
+    engine = publisher.queue.engine
+    off_gui(engine.run_once)  # the demo creator's history is synced
+    account = off_gui(engine.accounts)[0]
+    analytics = Analytics(engine.store)  # type: ignore[arg-type]
+    worked = off_gui(lambda: [h.tag for h in analytics.hashtags(account.id) if h.vs_account_views >= 1.0])
+    slot = off_gui(lambda: analytics.next_best_slot(account.id, local_tz(), time.time() + 600))
+    assert worked and slot is not None
+    dialog = open_dialog(qtbot, studio_window, video)
+    qtbot.waitUntil(lambda: dialog.tags_label.isVisible(), timeout=WAIT_MS)
+    assert all(f"#{t}" in dialog.tags_label.text() for t in worked[:6])
+    tag = worked[0]
+    dialog.caption.edit.setFocus()
+    qtbot.keyClicks(dialog.caption.edit, f"Evening session #{tag[:2]}")
+    shown = [t for t in worked if f">#{t}<" in dialog.tags_label.text()]
+    assert tag in shown and all(t.startswith(tag[:2]) for t in shown)  # filtered while typing
+    dialog.add_tag(tag)  # what clicking the link does
+    assert dialog.caption.text == f"Evening session #{tag} "
+    assert f">#{tag}<" not in dialog.tags_label.text()  # a tag already used is not offered again
+    assert dialog.best_button.isVisible()
+    qtbot.mouseClick(dialog.best_button, LEFT)
+    assert dialog.schedule_edit.dateTime().toSecsSinceEpoch() == int(slot)
+    wait_idle(qtbot, studio_window)
+    assert gui_io == []

@@ -263,6 +263,27 @@ class PublishController(QObject):
 
         return self._queue_op("Read posting options", ask, then, failed, lane=NET_LANE)
 
+    def what_worked(
+        self, account_id: str, then: Callable[[tuple[list[str], float | None]], None]
+    ) -> JobHandle[Any] | None:
+        """The account's hashtags that worked (best first) and the next best slot to post, from
+        its own history (analytics); both empty for a new account."""
+
+        def read(queue: PublishQueue) -> tuple[list[str], float | None]:
+            import time
+
+            from studio.analytics.queries import Analytics
+            from studio.analytics.ranges import local_tz
+
+            store = queue.engine.store
+            if store is None:
+                return [], None
+            analytics = Analytics(store)
+            tags = [h.tag for h in analytics.hashtags(account_id) if h.vs_account_views >= 1.0][:12]
+            return tags, analytics.next_best_slot(account_id, local_tz(), time.time() + 600)
+
+        return self._queue_op("Read what worked", read, then, lambda _text: None, lane=READ_LANE)
+
     def enqueue(
         self,
         target: PublishTarget,

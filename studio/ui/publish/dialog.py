@@ -84,6 +84,14 @@ class PublishDialog(QDialog):
         self.account_label.setWordWrap(True)
         self.caption = CaptionEditor()
         self.caption.changed.connect(lambda _n: self._update_buttons())
+        self.worked_tags: list[str] = []  # the account's hashtags that did better than usual
+        self.tags_label = QLabel()
+        self.tags_label.setObjectName("tagSuggestions")
+        self.tags_label.setWordWrap(True)
+        self.tags_label.setVisible(False)
+        self.tags_label.linkActivated.connect(self.add_tag)
+        self.caption.edit.textChanged.connect(self._show_tags)
+        self.caption.edit.cursorPositionChanged.connect(self._show_tags)
         self.privacy_combo = QComboBox()
         self.privacy_combo.setObjectName("privacyCombo")
         self.privacy_combo.setPlaceholderText(PLACEHOLDER)
@@ -99,6 +107,7 @@ class PublishDialog(QDialog):
         interactions.addStretch(1)
         form = QFormLayout()
         form.addRow("Caption", self.caption)
+        form.addRow("", self.tags_label)
         form.addRow("Who can see it", self.privacy_combo)
         form.addRow("Let viewers", interactions)
 
@@ -126,6 +135,12 @@ class PublishDialog(QDialog):
         schedule_row.addWidget(QLabel("Schedule for"))
         schedule_row.addWidget(self.schedule_edit)
         schedule_row.addWidget(QLabel("(your local time)"))
+        self.best_slot: float | None = None
+        self.best_button = QPushButton("Best time")
+        self.best_button.setObjectName("bestSlotButton")
+        self.best_button.setVisible(False)
+        self.best_button.clicked.connect(self.use_best_slot)
+        schedule_row.addWidget(self.best_button)
         schedule_row.addStretch(1)
 
         self.note_label = QLabel(MUSIC_NOTE)
@@ -203,6 +218,51 @@ class PublishDialog(QDialog):
         limit = f" · videos up to {info.max_duration_s} s" if info.max_duration_s else ""
         self.account_label.setText(f"Posting as {who}{handle}{limit}")
         self._update_buttons()
+        self.controller.what_worked(self.account.id, self._worked_loaded)
+
+    # ------------------------------------------------------------------ what worked before
+
+    def _worked_loaded(self, result: tuple[list[str], float | None]) -> None:
+        if not self._alive:
+            return
+        self.worked_tags, self.best_slot = result
+        self._show_tags()
+        if self.best_slot is not None:
+            when = QDateTime.fromSecsSinceEpoch(int(self.best_slot))
+            self.best_button.setText(f"Best time: {when.toString('ddd HH:mm')}")
+            self.best_button.setToolTip("The next hour in your best slots (Analytics > Best time to post)")
+            self.best_button.setVisible(True)
+
+    def _current_word(self) -> str:
+        text = self.caption.text[: self.caption.edit.textCursor().position()]
+        return text.rsplit(None, 1)[-1] if text and not text[-1].isspace() else ""
+
+    def _show_tags(self) -> None:
+        """While a #word is typed, the tags that worked and start with it; else the best few."""
+        word = self._current_word()
+        used = {w.lstrip("#").casefold() for w in self.caption.text.split() if w.startswith("#")}
+        prefix = word[1:].casefold() if word.startswith("#") else ""
+        tags = [t for t in self.worked_tags if t.startswith(prefix) and t not in used][:6]
+        self.tags_label.setVisible(bool(tags))
+        links = " ".join(f"<a href='{t}'>#{t}</a>" for t in tags)
+        self.tags_label.setText(f"Tags that worked for you: {links}")
+
+    def add_tag(self, tag: str) -> None:
+        """Complete the #word being typed with ``tag`` (or append it)."""
+        edit = self.caption.edit
+        cursor = edit.textCursor()
+        word = self._current_word()
+        if word.startswith("#"):
+            for _ in word:
+                cursor.deletePreviousChar()
+        elif self.caption.text and not self.caption.text[: cursor.position()].endswith((" ", "\n")):
+            cursor.insertText(" ")
+        cursor.insertText(f"#{tag} ")
+        edit.setTextCursor(cursor)
+
+    def use_best_slot(self) -> None:
+        if self.best_slot is not None:
+            self.schedule_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(self.best_slot)))
 
     def _info_failed(self, text: str) -> None:
         if not self._alive:
