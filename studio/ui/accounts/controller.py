@@ -171,6 +171,8 @@ class SyncController(QObject):
             self.notice = str(getattr(engine, "notice", "") or "")
             if self.status.state == "starting":
                 self._set_status(status)
+            else:  # the engine's own status came first: the notice still has to reach the views
+                self.statusChanged.emit(self.status)
             self.refresh_accounts()
 
         def failed(exc: BaseException) -> None:
