@@ -246,8 +246,7 @@ class SyncStore:
         source: str,
         next_poll: dict[str, float],
     ) -> Future[int]:
-        """:meth:`record_videos` queued on the writer, so the next request need not wait for it
-        (the rows are built on the writer's thread too)."""
+        """:meth:`record_videos` queued on the writer, so the next request need not wait for it."""
         now = time.time()
 
         def rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -280,8 +279,9 @@ class SyncStore:
                     snapshots.append((account_id, vid, observed_at, source, *counters, now))
             return posts, snapshots
 
+        posts, snapshots = rows()
+
         def write(conn: sqlite3.Connection) -> int:
-            posts, snapshots = rows()
             conn.executemany(
                 "INSERT INTO videos(account_id, video_id, create_time, title, description, duration, width,"
                 " height, share_url, first_seen_at, last_seen_at, last_polled_at, next_poll_at, listed)"
