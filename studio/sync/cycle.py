@@ -43,7 +43,8 @@ VIDEO_FIELDS = [
     "comment_count",
     "share_count",
 ]
-INSIGHT_BUDGET = 40
+INSIGHT_BUDGET = 40  # posts' series per pass
+BACKFILL_BUDGET = 10  # of which, after the first pass, posts never fetched (history fills in slowly)
 AVATAR_EVERY_S = 86_400.0
 SOURCE_STAND_IN = "stand_in_extension"
 
@@ -241,10 +242,17 @@ class AccountPass:
         now = self.now()
         created = {r["video_id"]: r["create_time"] for r in self.store.video_rows(acc.id) if r["listed"]}
         wanted: list[tuple[str, int]] = []
-        for vid, fetched in self.store.videos_needing_insights(acc.id, now, 10_000):
+        candidates = self.store.videos_needing_insights(acc.id, now, 10_000)
+        first_pass = all(fetched is None for _vid, fetched in candidates) and len(candidates) == len(created)
+        backfills = 0
+        for vid, fetched in candidates:
             age = now - float(created.get(vid, now))
             if fetched is not None and now - fetched < poll_interval(age):
                 continue
+            if fetched is None and not first_pass:
+                if backfills >= BACKFILL_BUDGET:
+                    continue
+                backfills += 1
             days = 365 if fetched is None else max(2, min(365, math.ceil((now - fetched) / DAY) + 1))
             days = min(days, max(2, math.ceil(age / DAY) + 1))
             wanted.append((vid, days))
