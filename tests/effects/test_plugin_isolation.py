@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,11 @@ class WrongShape(Filter):
 
 class Slow(Filter):
     id = "com.example.slow"
+    finished = threading.Event()
 
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
         time.sleep(1.0)
+        Slow.finished.set()
         return image.copy()
 
 
@@ -104,9 +107,9 @@ def test_a_slow_plugin_is_cut_off_at_its_time_budget() -> None:
     registry = registry_with(Slow)
     frame = gradient()
     chain = build_chain([ref(Slow.id)], width=64, height=112, fps=30, registry=registry, time_budget=0.05)
-    started = time.perf_counter()
+    Slow.finished.clear()
     out = chain.process(frame, 0.0)
-    assert time.perf_counter() - started < 0.9
+    assert not Slow.finished.is_set()  # the chain answered without waiting for the plugin
     assert np.array_equal(out.as_rgb(), frame.as_rgb())
     assert "time budget" in chain.problems[0]
     assert not registry.status(Slow.id).enabled  # type: ignore[union-attr]

@@ -78,7 +78,7 @@ def account_text(account: Account, now: float | None = None) -> str:
     return "\n".join(lines)
 
 
-def placeholder_avatar(size: int = AVATAR_PX) -> QPixmap:
+def default_avatar(size: int = AVATAR_PX) -> QPixmap:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -111,7 +111,7 @@ class AccountsDialog(QDialog):
         self.controller = controller
         self._avatars: dict[str, QPixmap | None] = {}  # file -> pixmap (None: unreadable)
         self._loading: set[str] = set()
-        self._placeholder = placeholder_avatar()
+        self._default_avatar = default_avatar()
         self._cancel: threading.Event | None = None
 
         heading = QLabel(
@@ -289,9 +289,9 @@ class AccountsDialog(QDialog):
     def _avatar(self, account: Account) -> QPixmap:
         path = account.avatar_file
         if not path:
-            return self._placeholder
+            return self._default_avatar
         if path in self._avatars:
-            return self._avatars[path] or self._placeholder
+            return self._avatars[path] or self._default_avatar
         if path not in self._loading:
             self._loading.add(path)
 
@@ -307,7 +307,7 @@ class AccountsDialog(QDialog):
             Op(self.controller.runner, lambda _ctx: _decode(path), name="Load profile picture").success(
                 loaded
             ).failure(failed).run()
-        return self._placeholder
+        return self._default_avatar
 
     def _show_avatar(self, path: str) -> None:
         pixmap = self._avatars.get(path)
@@ -320,7 +320,7 @@ class AccountsDialog(QDialog):
                 item.setIcon(QIcon(pixmap))
 
     def avatar_loaded(self, account_id: str) -> bool:
-        """Whether the account's real picture (not the placeholder) is shown (for tests)."""
+        """Whether the account's real picture (not the default picture) is shown (for tests)."""
         account = self.controller.account(account_id)
         return account is not None and self._avatars.get(account.avatar_file) is not None
 
