@@ -88,6 +88,10 @@ def connect(
     return conn
 
 
+class StoreClosed(RuntimeError):
+    """A read or write on a store that has been closed (the app is shutting down)."""
+
+
 class Writer:
     """Runs write jobs ``fn(conn)`` one at a time on a dedicated thread."""
 
@@ -110,6 +114,8 @@ class Writer:
         self._queue = queue.SimpleQueue()
         self._ready: Future[None] = Future()
         self._setup = setup
+        self._closing = False
+        self._submit_lock = threading.Lock()  # nothing is queued behind the closing sentinel
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self._ready.result()
@@ -162,10 +168,11 @@ class Writer:
         self, fn: Callable[[sqlite3.Connection], T], *, transaction: bool = True, durable: bool = True
     ) -> Future[T]:
         """Queue ``fn(conn)``; ``durable=False`` commits without fsync (see ``AUTOSAVE_SYNCHRONOUS``)."""
-        if not self._thread.is_alive():
-            raise RuntimeError(f"the {self._label} store is closed")
         future: Future[T] = Future()
-        self._queue.put((fn, transaction, durable, future))
+        with self._submit_lock:
+            if self._closing or not self._thread.is_alive():
+                raise StoreClosed(f"the {self._label} store is closed")
+            self._queue.put((fn, transaction, durable, future))
         return future
 
     def call(
@@ -176,9 +183,66 @@ class Writer:
         return self.submit(fn, transaction=transaction, durable=durable).result()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
+        with self._submit_lock:
+            if self._closing:
+                return
+            self._closing = True
+            if self._thread.is_alive():
+                self._queue.put(None)
+        if self._thread is not threading.current_thread():
             self._thread.join()
+
+
+class Rows(list[Any]):
+    """A statement's rows, already read; answers ``fetchone``/``fetchall`` like a cursor."""
+
+    _pos = 0
+
+    def fetchone(self) -> Any:
+        if self._pos >= len(self):
+            return None
+        self._pos += 1
+        return self[self._pos - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest = self[self._pos :]
+        self._pos = len(self)
+        return rest
+
+    def close(self) -> None:
+        self._pos = len(self)
+
+
+class ReadConnection:
+    """One thread's read-only connection whose statements run to completion under a lock.
+
+    ``close`` takes the same lock, so closing a store from one thread while another is reading
+    never finalises a statement mid-step (CPython's sqlite3 frees it under the reader's feet and the
+    process dies with a segmentation fault); the reader gets :class:`StoreClosed` instead.
+    """
+
+    __slots__ = ("_conn", "_label", "_lock")
+
+    def __init__(self, conn: sqlite3.Connection, label: str) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.Lock()
+        self._label = label
+
+    def execute(self, sql: str, params: Any = ()) -> Rows:
+        with self._lock:
+            if self._conn is None:
+                raise StoreClosed(f"the {self._label} store is closed")
+            cursor = self._conn.execute(sql, params)
+            try:
+                return Rows(cursor.fetchall())
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 class Readers:
@@ -187,22 +251,26 @@ class Readers:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[ReadConnection] = []
         self._lock = threading.Lock()
+        self._closed = False
 
-    def get(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    def get(self) -> ReadConnection:
+        conn: ReadConnection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self._path, writer=False)
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
             with self._lock:
+                if self._closed:
+                    raise StoreClosed(f"the store at {self._path.name} is closed")
+                raw = connect(self._path, writer=False)
+                raw.row_factory = sqlite3.Row
+                conn = ReadConnection(raw, self._path.stem)
+                self._local.conn = conn
                 self._all.append(conn)
         return conn
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = threading.local()

@@ -44,6 +44,7 @@ from studio.analytics.ranges import (
     zone,
 )
 from studio.analytics.sql import DELTAS_SQL, POSTS_SQL, offset_sql
+from studio.dbwriter import ReadConnection
 from studio.sync.series import CARRIED, daily_series
 from studio.sync.store import SyncStore
 
@@ -76,7 +77,7 @@ class Analytics:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> ReadConnection:
         return self.store.readers.get()
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:

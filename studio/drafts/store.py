@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from studio.dbwriter import ReadConnection
 from studio.drafts import retention
 from studio.drafts.schema import content_hash, ensure_schema
 from studio.drafts.summary import summarize
@@ -156,10 +157,10 @@ class DraftStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read(self) -> sqlite3.Connection:
+    def _read(self) -> ReadConnection:
         return self._readers.get()
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self) -> ReadConnection:
         """This thread's read-only connection (rows are :class:`sqlite3.Row`)."""
         return self._readers.get()
 

@@ -138,6 +138,10 @@ class SyncEngine:
         """Called with every new verified webhook event (the publish queue listens here)."""
         self._webhook_listeners.append(fn)
 
+    def remove_webhook_listener(self, fn: Callable[[object], None]) -> None:
+        if fn in self._webhook_listeners:
+            self._webhook_listeners.remove(fn)
+
     def _emit(self, event: SyncEvent) -> None:
         for fn in list(self._listeners):
             try:

@@ -297,6 +297,7 @@ class PublishQueue:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        self.engine.remove_webhook_listener(self._on_webhook)
         self._stop.set()
         self._wake.set()
         with self._lock:
