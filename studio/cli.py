@@ -3,6 +3,10 @@
 Each subcommand lives in the module that owns the feature. A command module exposes
 ``configure(parser)`` (adds its arguments) and ``main(args) -> int``; its top level imports
 only the standard library so that ``creator-studio --help`` and the GUI start stay fast.
+
+As the process entry (``argv`` read from ``sys.argv``), :func:`main` installs the crash hooks
+(:func:`studio.logs.install_crash_hooks`): uncaught exceptions are logged, scrubbed, never shown
+in a dialog; an in-process call (tests, embedding) leaves the host's hooks alone.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ def _find_command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    is_entry = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _find_command(argv)
     if command is None and not any(a in ("-h", "--help") for a in argv):
@@ -103,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from studio import logs
 
     logs.setup(verbose=args.verbose)
+    if is_entry:
+        logs.install_crash_hooks()
     try:
         return int(args._module.main(args) or 0)
     except KeyboardInterrupt:

@@ -5,7 +5,10 @@ them under one folder (tests and CI set it so they never touch the real home);
 ``CREATOR_STUDIO_PROFILE`` picks the profile (default ``default``).
 
 Settings are a small JSON document with a ``schema_version``; older documents are migrated
-step by step on load, unknown keys are kept, and a damaged file is set aside rather than lost.
+step by step on load, unknown keys are kept, and a damaged file (not JSON, not an object, or a
+``schema_version`` that is missing, not an integer or below 1) is moved aside as
+``settings.json.bad-<timestamp>`` and the defaults are used; ``Settings.load_notice`` then
+holds a one-line message for the UI to show once.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ log = logging.getLogger(__name__)
 
 class ConfigError(ValueError):
     """A setting or profile name that cannot be used, with a message for the user."""
+
+
+class SettingsError(ValueError):
+    """A settings document this version cannot read."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ class Settings:
     window_state: str = ""
     encoder: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
+    load_notice: str = field(default="", compare=False, repr=False)  # never saved
 
     MAX_RECENT = 10
 
@@ -137,6 +145,8 @@ class Settings:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Settings:
+        if not isinstance(doc, dict):
+            raise SettingsError(f"expected an object, found {type(doc).__name__}")
         doc = migrate_settings(dict(doc))
         known = {"theme", "recent_projects", "preview_scale", "window_state", "encoder"}
         values = {k: doc[k] for k in known if k in doc}
@@ -146,8 +156,15 @@ class Settings:
         return cls(**values, extra=extra)
 
 
+def settings_version(doc: dict[str, Any]) -> int:
+    version = doc.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SettingsError(f"schema_version {version!r} is not a version (1 or more)")
+    return version
+
+
 def migrate_settings(doc: dict[str, Any]) -> dict[str, Any]:
-    version = int(doc.get("schema_version", 1))
+    version = settings_version(doc)
     if version > SETTINGS_VERSION:
         log.warning("settings were written by a newer version (%s); reading what is known", version)
         return doc
@@ -164,14 +181,27 @@ def load_settings(paths: AppPaths) -> Settings:
         return Settings()
     try:
         return Settings.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError) as exc:
-        backup = path.with_name(f"settings.damaged-{int(time.time())}.json")
-        log.warning("settings file was unreadable (%s); kept it as %s and started fresh", exc, backup)
-        try:
-            path.replace(backup)
-        except OSError:
-            pass
-        return Settings()
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return _start_fresh(path, exc)
+
+
+def _start_fresh(path: Path, reason: Exception) -> Settings:
+    """Move the unreadable file aside (never lose it) and use the defaults."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.bad-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.bad-{stamp}-{n}")
+    try:
+        path.replace(backup)
+    except OSError as exc:
+        log.warning("settings file was unreadable (%s) and could not be moved aside (%s)", reason, exc)
+        notice = f"Your settings could not be read ({reason}); using the defaults."
+    else:
+        log.warning("settings file was unreadable (%s); kept it as %s and started fresh", reason, backup)
+        notice = f"Your settings could not be read and were reset; the old file is kept as {backup.name}."
+    return Settings(load_notice=notice)
 
 
 def save_settings(paths: AppPaths, settings: Settings) -> None:

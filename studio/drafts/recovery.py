@@ -1,10 +1,14 @@
-"""Crash recovery: a session lock file, and what to offer after an unclean exit.
+"""Crash recovery: a session lock, and what to offer after an unclean exit.
 
-``session.lock`` in the data dir holds the owning process's pid, its start time and the host
-name. A clean exit removes it. If the next start finds a lock whose process is gone (or whose
-pid now belongs to a process started later: pid reuse), the last session crashed, and every
-draft with an autosave newer than its saved head is offered back — with a summary and a
-unified diff — and nothing changes until the creator picks Restore, Keep both or Discard.
+The lock itself is an OS lock (``filelock``) on ``session.os-lock`` in the data dir, held for
+the life of the process: two instances starting together cannot both win, and the OS drops it
+when a process dies, so a crashed instance never blocks the next start. ``session.lock`` beside
+it says who holds the lock (pid, process start time, host name) for the message shown to the
+user; a clean exit removes it. If the next start takes the OS lock and still finds that file,
+the last session crashed, and every draft with an autosave newer than its saved head is offered
+back — with a summary and a unified diff — and nothing changes until the creator picks Restore,
+Keep both or Discard. A file left by another host (a network home folder) refuses the start
+until the creator chooses "open anyway" (``acquire(open_anyway=True)``).
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from studio.drafts.store import DraftStore
 from studio.drafts.summary import summarize
 
 LOCK_NAME = "session.lock"
-
-
-class SessionBusy(Exception):
-    """Another running Creator Studio holds this profile."""
+OS_LOCK_NAME = "session.os-lock"
+_HELD: set[SessionLock] = set()  # a held lock lives as long as the process, even if dropped
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,20 @@ class LockInfo:
     start_time: float | None
     hostname: str
     created_at: float
+
+    @property
+    def foreign(self) -> bool:
+        return self.hostname != socket.gethostname()
+
+
+class SessionBusy(Exception):
+    """Another Creator Studio holds this profile. ``can_open_anyway``: the holder is only known
+    from the info file of another host, which this one cannot check; the creator may override."""
+
+    def __init__(self, message: str, info: LockInfo | None = None, *, can_open_anyway: bool = False) -> None:
+        super().__init__(message)
+        self.info = info
+        self.can_open_anyway = can_open_anyway
 
 
 def process_start_time(pid: int) -> float | None:
@@ -96,7 +114,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def lock_is_live(info: LockInfo) -> bool:
-    """True when the lock's owner is still running (same host, pid alive, same start time)."""
+    """True when the info file's owner may still be running (same host: pid alive, same start
+    time; another host cannot be checked). A hint only: the OS lock decides who holds the profile."""
     if info.hostname != socket.gethostname():
         return True
     if not pid_alive(info.pid):
@@ -107,9 +126,41 @@ def lock_is_live(info: LockInfo) -> bool:
     return abs(started - info.start_time) < 2.0
 
 
+def _holder(info: LockInfo) -> str:
+    when = (
+        time.strftime(" since %H:%M on %Y-%m-%d", time.localtime(info.created_at)) if info.created_at else ""
+    )
+    return f"process {info.pid}{when}"
+
+
+def _busy_message(info: LockInfo | None) -> str:
+    if info is None or info.pid <= 0:
+        return "Creator Studio is already running with this profile"
+    where = f" on {info.hostname}" if info.foreign else ""
+    return f"Creator Studio is already running with this profile{where} ({_holder(info)})"
+
+
+def _foreign_message(info: LockInfo) -> str:
+    return (
+        f"Creator Studio is already running with this profile on {info.hostname or 'another computer'} "
+        f"({_holder(info)}), or it stopped there without closing"
+    )
+
+
+def _is_this_process(info: LockInfo) -> bool:
+    if info.foreign or info.pid != os.getpid():
+        return False
+    started = process_start_time(os.getpid())
+    return info.start_time is None or started is None or abs(started - info.start_time) < 2.0
+
+
 class SessionLock:
+    """The profile's single-instance lock. Keep the object for the life of the session."""
+
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.path = Path(data_dir) / LOCK_NAME
+        self.os_lock_path = Path(data_dir) / OS_LOCK_NAME
+        self._os_lock = filelock.FileLock(str(self.os_lock_path), timeout=0, thread_local=False)
         self.held = False
 
     def read(self) -> LockInfo | None:
@@ -126,16 +177,32 @@ class SessionLock:
         except (OSError, ValueError, KeyError, TypeError):
             return LockInfo(0, None, socket.gethostname(), 0.0)
 
-    def acquire(self) -> LockInfo | None:
-        """Take the lock. Returns the stale lock left by a crashed session (or ``None`` after a
-        clean exit); raises :class:`SessionBusy` if a live session holds it."""
-        previous = self.read()
-        if previous is not None and previous.pid != os.getpid() and lock_is_live(previous):
-            where = "" if previous.hostname == socket.gethostname() else f" on {previous.hostname}"
-            raise SessionBusy(
-                f"Creator Studio is already running with this profile{where} (process {previous.pid})"
-            )
+    def acquire(self, *, open_anyway: bool = False) -> LockInfo | None:
+        """Take the lock. Returns the info left by a crashed session (``None`` after a clean exit);
+        raises :class:`SessionBusy` if another process holds the OS lock, or if the info file was
+        left by another host and ``open_anyway`` is false."""
+        if self.held:
+            return None
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._os_lock.acquire()
+        except filelock.Timeout:
+            holder = self.read()
+            raise SessionBusy(_busy_message(holder), holder) from None
+        previous = self.read()
+        if previous is not None and previous.foreign and not open_anyway:
+            self._os_lock.release()
+            raise SessionBusy(_foreign_message(previous), previous, can_open_anyway=True)
+        try:
+            self._write_info()
+        except OSError:
+            self._os_lock.release()
+            raise
+        self.held = True
+        _HELD.add(self)
+        return None if previous is None or _is_this_process(previous) else previous
+
+    def _write_info(self) -> None:
         mine = {
             "pid": os.getpid(),
             "start_time": process_start_time(os.getpid()),
@@ -145,15 +212,15 @@ class SessionLock:
         tmp = self.path.with_name(f"{LOCK_NAME}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(mine), encoding="utf-8")
         os.replace(tmp, self.path)
-        self.held = True
-        return previous if previous is not None and previous.pid != os.getpid() else None
 
     def release(self) -> None:
         if self.held:
             info = self.read()
-            if info is not None and info.pid == os.getpid():
+            if info is not None and _is_this_process(info):
                 self.path.unlink(missing_ok=True)
+            self._os_lock.release()
             self.held = False
+            _HELD.discard(self)
 
 
 @dataclass(frozen=True)

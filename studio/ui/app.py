@@ -6,6 +6,8 @@ paint (for the start-up bench and tests); ``--screenshot`` waits for imported fi
 thumbnailed and the first clip's frame to be shown, saves the window as PNG and exits. A normal
 start opens the drafts store, starts the sync engine and then the publish queue after the first
 paint (none of them for ``--quit-when-shown`` or ``--screenshot``) and stops them at exit.
+Uncaught exceptions are logged (the crash hooks of :mod:`studio.logs`); one in a slot also
+autosaves the open draft and shows :class:`~studio.ui.crash_dialog.CrashReporter`'s dialog.
 """
 
 from __future__ import annotations
@@ -72,9 +74,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"creator-studio: {exc}", file=sys.stderr)
         return 2
 
+    from studio import logs
+    from studio.ui.crash_dialog import CrashReporter
     from studio.ui.main_window import MainWindow
     from studio.ui.theme import ThemeController
 
+    hooks_installed_here = logs.install_crash_hooks(paths.logs)
     _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Creator Studio")
@@ -93,6 +98,10 @@ def main(args: argparse.Namespace) -> int:
     )
     window = MainWindow(paths=paths, settings=settings, theme=theme)
     window.restore_layout()
+    reporter = CrashReporter(window, logs.log_file() or paths.logs / logs.LOG_NAME)
+    reporter.install()
+    if settings.load_notice:
+        window.firstPainted.connect(lambda: window.show_message(settings.load_notice))
 
     opened: list[str] = []
 
@@ -130,6 +139,8 @@ def main(args: argparse.Namespace) -> int:
         from studio.ui import draft_session
 
         drafts.extend(draft_session.start(window))
+        session = drafts[0]
+        reporter.autosave = session.save_now if isinstance(session, draft_session.DraftSession) else None
 
     sync: list[object] = []
 
@@ -167,6 +178,9 @@ def main(args: argparse.Namespace) -> int:
     for controller in sync:
         controller.shutdown()  # type: ignore[attr-defined]  # bounded wait for the engine
     _close_drafts(drafts)
+    reporter.uninstall()
+    if hooks_installed_here:
+        logs.uninstall_crash_hooks()
     return exit_code[0] or int(code)
 
 

@@ -182,6 +182,15 @@ class DraftSession(QObject):
         self._browser.raise_()
         return self._browser.browser  # type: ignore[attr-defined,no-any-return]
 
+    def save_now(self, timeout: float = 5.0) -> bool:
+        """Autosave the editor's current state now and wait for it (before an error dialog);
+        True when nothing is left unsaved."""
+        if self.autosaver is None:
+            return True
+        self._snapshot_timer.stop()
+        self._snapshot()
+        return self.autosaver.flush(timeout)
+
     def close(self) -> None:
         """Flush the last edit to disk (called when the app quits)."""
         self._close_autosaver()

@@ -116,6 +116,34 @@ def offer_recovery(store: DraftStore, parent: QWidget | None = None) -> list[Rec
     return dialogs
 
 
+def session_busy_box(exc: rec.SessionBusy, parent: QWidget | None = None) -> QMessageBox:
+    """The message for a profile held by another instance; with an "Open anyway" button
+    (object name ``openAnyway``) when the holder is another host's that cannot be checked."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Creator Studio is already running")
+    if exc.can_open_anyway:
+        box.setText(
+            f"{exc}. If it is not open there any more, choose Open anyway; opening the same profile "
+            "on two computers at once can lose autosaved work. Drafts stay off until then."
+        )
+        button = box.addButton("Open anyway", QMessageBox.ButtonRole.AcceptRole)
+        button.setObjectName("openAnyway")
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    else:
+        box.setText(f"{exc}. Use that window, or start this one with another profile (--profile NAME).")
+        box.addButton(QMessageBox.StandardButton.Ok)
+    return box
+
+
+def _ask(exc: rec.SessionBusy, parent: QWidget | None) -> bool:
+    """Show the message; True when the creator chose Open anyway."""
+    box = session_busy_box(exc, parent)
+    box.exec()
+    clicked = box.clickedButton()
+    return exc.can_open_anyway and clicked is not None and clicked.objectName() == "openAnyway"
+
+
 def start_drafts_session(
     store: DraftStore, paths: AppPaths, parent: QWidget | None = None
 ) -> tuple[rec.SessionLock | None, list[RecoveryDialog]]:
@@ -127,12 +155,16 @@ def start_drafts_session(
     """
     lock = rec.SessionLock(paths.data)
     try:
-        stale = lock.acquire()
+        try:
+            stale = lock.acquire()
+        except rec.SessionBusy as exc:
+            if not _ask(exc, parent):
+                return None, []
+            stale = lock.acquire(open_anyway=True)
     except rec.SessionBusy as exc:
-        QMessageBox.warning(
-            parent,
-            "Creator Studio is already running",
-            f"{exc}. Use that window, or start this one with another profile (--profile NAME).",
-        )
+        _ask(exc, parent)
+        return None, []
+    except OSError as exc:
+        QMessageBox.warning(parent, "Drafts are unavailable", f"The session lock could not be taken: {exc}")
         return None, []
     return lock, offer_recovery(store, parent) if stale is not None else []

@@ -57,5 +57,43 @@ def test_damaged_settings_are_set_aside_not_lost() -> None:
     paths = config.app_paths().ensure()
     paths.settings_file.write_text("{not json")
     assert config.load_settings(paths) == config.Settings()
-    kept = list(paths.config.glob("settings.damaged-*.json"))
+    kept = list(paths.config.glob("settings.json.bad-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{not json"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"schema_version": 0, "theme": "dark"},
+        {"schema_version": -3, "theme": "dark"},
+        {"schema_version": "2", "theme": "dark"},
+        {"schema_version": 1.5, "theme": "dark"},
+        {"schema_version": True, "theme": "dark"},
+        {"schema_version": None, "theme": "dark"},
+        {"theme": "dark"},
+        ["not", "an", "object"],
+    ],
+)
+def test_a_bad_schema_version_resets_to_defaults_and_keeps_the_file(doc: object) -> None:
+    paths = config.app_paths().ensure()
+    paths.settings_file.write_text(json.dumps(doc))
+    loaded = config.load_settings(paths)
+    assert loaded == config.Settings()
+    assert not paths.settings_file.exists()
+    [kept] = paths.config.glob("settings.json.bad-*")
+    assert json.loads(kept.read_text()) == doc
+    assert kept.name in loaded.load_notice and len(loaded.load_notice.splitlines()) == 1
+    assert config.load_settings(paths).load_notice == ""  # said once: the next start is clean
+    config.save_settings(paths, loaded)
+    assert "load_notice" not in json.loads(paths.settings_file.read_text())
+
+
+def test_two_bad_files_in_the_same_second_are_both_kept() -> None:
+    paths = config.app_paths().ensure()
+    for version in (0, -1):
+        paths.settings_file.write_text(json.dumps({"schema_version": version}))
+        config.load_settings(paths)
+    kept = sorted(
+        json.loads(p.read_text())["schema_version"] for p in paths.config.glob("settings.json.bad-*")
+    )
+    assert kept == [-1, 0]
