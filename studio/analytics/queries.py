@@ -43,8 +43,9 @@ from studio.analytics.ranges import (
     previous_period,
     zone,
 )
-from studio.analytics.sql import DELTAS_SQL, POSTS_SQL, offset_sql
+from studio.analytics.sql import POSTS_SQL, offset_sql
 from studio.dbwriter import ReadConnection
+from studio.sync.rollup import changes_sql, first_snapshots_sql
 from studio.sync.series import CARRIED, daily_series
 from studio.sync.store import SyncStore
 
@@ -244,12 +245,19 @@ class Analytics:
                 else:
                     values["likes"][p.day] = p.delta
         start, end = day_start(prev.first, tz), day_start(rng.last + dt.timedelta(days=1), tz)
-        offset = offset_sql(offset_changes(tz, start, end))
-        sql = DELTAS_SQL.format(offset=offset)
+        changes = offset_changes(tz, start, end)
         params = {"a": account_id, "s": start, "e": end, "fs": self._first_snapshot(account_id)}
-        for day, views, comments, shares in self._db().execute(sql, params):
-            d = _day_number(int(day))
-            values["views"][d], values["comments"][d], values["shares"][d] = views, comments, shares
+        sums: dict[int, list[int]] = {}
+        for sql in (changes_sql(offset_sql(changes, "bucket")), first_snapshots_sql(offset_sql(changes))):
+            for day, *pairs in self._db().execute(sql, params):
+                acc = sums.setdefault(int(day), [0] * 6)
+                for i, value in enumerate(pairs):
+                    acc[i] += value or 0
+        for day, (views, nv, comments, nc, shares, ns) in sums.items():
+            d = _day_number(day)
+            values["views"][d] = views if nv else None
+            values["comments"][d] = comments if nc else None
+            values["shares"][d] = shares if ns else None
         sources = {m: SNAPSHOTS for m in METRICS}
         sources["profile_views"] = NO_PROFILE_VIEWS
         return values, kinds, sources

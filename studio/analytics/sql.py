@@ -4,35 +4,6 @@ from __future__ import annotations
 
 MARKS = (("views_24h", 86_400), ("views_72h", 3 * 86_400), ("views_7d", 7 * 86_400))
 
-# views / comments / shares per local day from snapshot deltas (see the module docstring)
-DELTAS_SQL = """
-WITH w AS (
-  SELECT s.video_id, s.observed_at, s.view_count AS v, s.comment_count AS c, s.share_count AS s, 0 AS pred
-  FROM videos x CROSS JOIN video_snapshots s ON s.account_id = x.account_id AND s.video_id = x.video_id
-    AND s.observed_at >= :s AND s.observed_at < :e
-  WHERE x.account_id = :a
-  UNION ALL
-  SELECT q.video_id, q.observed_at, q.view_count, q.comment_count, q.share_count, 1
-  FROM (SELECT x.video_id, (SELECT MAX(r.observed_at) FROM video_snapshots r
-      WHERE r.account_id = :a AND r.video_id = x.video_id AND r.observed_at < :s) AS t
-    FROM videos x WHERE x.account_id = :a) m
-  CROSS JOIN video_snapshots q ON q.account_id = :a AND q.video_id = m.video_id AND q.observed_at = m.t
-), d AS (
-  SELECT video_id, observed_at, pred, v, c, s, LAG(v) OVER win AS pv, LAG(c) OVER win AS pc,
-    LAG(s) OVER win AS ps
-  FROM w WINDOW win AS (PARTITION BY video_id ORDER BY observed_at, v)
-), f AS (
-  SELECT d.*, CASE WHEN pv IS NULL AND pc IS NULL AND ps IS NULL THEN (SELECT x.create_time >= :fs
-    FROM videos x WHERE x.account_id = :a AND x.video_id = d.video_id) ELSE 1 END AS known
-  FROM d WHERE pred = 0
-)
-SELECT CAST((observed_at + {offset}) / 86400 AS INTEGER) AS day,
-  SUM(CASE WHEN known THEN v - COALESCE(pv, 0) END),
-  SUM(CASE WHEN known THEN c - COALESCE(pc, 0) END),
-  SUM(CASE WHEN known THEN s - COALESCE(ps, 0) END)
-FROM f GROUP BY day
-"""
-
 _SNAPSHOT_MARK = (
     "(SELECT s.view_count FROM video_snapshots s WHERE s.account_id = v.account_id"
     " AND s.video_id = v.video_id AND s.observed_at >= v.create_time + {m}"
@@ -65,11 +36,9 @@ POSTS_SQL = (
 )
 
 
-def offset_sql(changes: list[tuple[float, int]]) -> str:
-    """The local UTC offset of ``observed_at`` as SQL: a CASE over the DST changes in the span."""
+def offset_sql(changes: list[tuple[float, int]], column: str = "observed_at") -> str:
+    """The local UTC offset of ``column`` as SQL: a CASE over the DST changes in the span."""
     if len(changes) == 1:
         return str(changes[0][1])
-    parts = [
-        f"WHEN observed_at < {changes[i + 1][0]!r} THEN {changes[i][1]}" for i in range(len(changes) - 1)
-    ]
+    parts = [f"WHEN {column} < {changes[i + 1][0]!r} THEN {changes[i][1]}" for i in range(len(changes) - 1)]
     return f"(CASE {' '.join(parts)} ELSE {changes[-1][1]} END)"

@@ -1,12 +1,14 @@
-"""``creator-studio sync [--once] [--account NAME]``: the sync engine without a window."""
+"""``creator-studio sync [--once] [--account NAME] [--import-history FILE]``: the engine without a window."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 
@@ -18,6 +20,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--account", metavar="NAME", help="only this account (@username, display name, id or 'demo')"
     )
     parser.add_argument("--json", action="store_true", help="with --once: print the result as JSON")
+    parser.add_argument(
+        "--import-history",
+        metavar="FILE",
+        help="merge the history in another profile's sync.sqlite3 (an old computer, a backup) into this one",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -32,6 +39,8 @@ def main(args: argparse.Namespace) -> int:
     except (ConfigError, OSError) as exc:
         print(f"sync: {exc}", file=sys.stderr)
         return 2
+    if args.import_history:
+        return _import_history(paths.data / "sync" / "sync.sqlite3", args.import_history)
     engine = SyncEngine(paths)
     try:
         try:
@@ -118,3 +127,27 @@ def _once(engine: object, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"platform": engine.platform.name, "accounts": rows}, indent=2))
     return 1 if failed == len(results) else 0
+
+
+def _import_history(store_path: Path, source: str) -> int:
+    from studio.sync.history import HistoryImportError, import_history
+    from studio.sync.schema import SchemaError
+    from studio.sync.store import SyncStore
+
+    try:
+        store = SyncStore(store_path)
+    except (SchemaError, OSError, sqlite3.Error) as exc:
+        print(f"sync: cannot open this profile's history: {exc}", file=sys.stderr)
+        return 1
+    try:
+        done = import_history(store, Path(source))
+    except HistoryImportError as exc:
+        print(f"sync: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for item in done:
+        print(item.text())
+    if not done:
+        print("the file has no accounts in it; nothing was imported")
+    return 0 if any(not item.skipped for item in done) or not done else 1

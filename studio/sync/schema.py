@@ -13,8 +13,9 @@ from __future__ import annotations
 import sqlite3
 
 from studio.dbwriter import create_schema, refuse_newer
+from studio.sync import rollup
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 
 class SchemaError(RuntimeError):
@@ -142,4 +143,21 @@ def check_not_newer(conn: sqlite3.Connection) -> int:
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    create_schema(conn, SCHEMA_V1, CURRENT_VERSION, "sync", SchemaError)
+    """Create the schema, or bring an older one up to date in one transaction."""
+    conn.execute("PRAGMA temp_store = MEMORY")
+    found = refuse_newer(conn, CURRENT_VERSION, "sync", SchemaError)
+    if found == 0:
+        create_schema(conn, SCHEMA_V1 + ";" + rollup.TABLE, CURRENT_VERSION, "sync", SchemaError)
+        return
+    if found == CURRENT_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if found < 2:  # v2: the per-quarter-hour rollup of counter changes, built from the history
+            conn.execute(rollup.TABLE)
+            rollup.rebuild(conn)
+        conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.dbwriter import Readers, Writer
+from studio.sync import rollup
 from studio.sync.models import HEALTH_OK, Account
 from studio.sync.schema import check_not_newer, ensure_schema
 
@@ -276,7 +277,7 @@ class SyncStore:
                 )
                 counters = [_int(v.get(c)) for c in VIDEO_COLUMNS]
                 if any(c is not None for c in counters):
-                    snapshots.append((account_id, vid, observed_at, source, *counters, now))
+                    snapshots.append((vid, observed_at, source, *counters, now))
             return posts, snapshots
 
         posts, snapshots = rows()
@@ -296,13 +297,7 @@ class SyncStore:
                 " listed = 1",
                 posts,
             )
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO video_snapshots(account_id, video_id, observed_at, source, view_count,"
-                " like_count, comment_count, share_count, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                snapshots,
-            )
-            return conn.total_changes - before
+            return rollup.insert_snapshots(conn, account_id, snapshots)
 
         return self.writer.submit(write, durable=False)
 
@@ -509,6 +504,7 @@ class SyncStore:
 
         def write(conn: sqlite3.Connection) -> None:
             for table in (
+                "view_changes",
                 "video_snapshots",
                 "video_daily",
                 "video_totals",
