@@ -2,37 +2,37 @@
 
 Layout: ``manifest.json`` (format, version, draft metadata, media list), ``project.json`` (the
 project document exactly as stored), optionally ``cover.png`` and ``media/<n>-<name>`` files.
-Importing reads only those names (never paths from the archive), so a hostile bundle cannot
-write outside the store; bundled media go to ``<store>/media/<draft id>/`` and the project's
-sources are rewritten to point there.
+Importing trusts nothing in the file (see :mod:`studio.drafts.bundle_checks`): names, sizes,
+paths and pictures are checked, bundled media go to ``<store>/media/<draft id>/`` (the draft's
+base folder), every clip source is made to point there, and the whole import is one
+transaction, so a refused or failed import leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import errno
 import json
-import logging
 import os
-import re
 import shutil
+import sqlite3
 import time
 import uuid
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
-from studio.drafts.store import DraftError, DraftStore
+from studio.drafts import bundle_checks as checks
+from studio.drafts import ownership
+from studio.drafts.bundle_checks import DEFAULT_LIMITS, ImportLimits
+from studio.drafts.media import MediaLibrary, PreparedFile
+from studio.drafts.store import PRIVACY_LEVELS, DraftError, DraftStore
 from studio.drafts.summary import iter_items
-
-log = logging.getLogger(__name__)
 
 FORMAT = "csdraft"
 VERSION = 1
-MAX_JSON_BYTES = 64 * 1024 * 1024
-_MEDIA_NAME = re.compile(r"^media/[0-9]+-[^/\\]{1,200}$")
-# What reading a member of a damaged zip raises (bad CRC, bad deflate data, cut short).
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
+MAX_JSON_BYTES = DEFAULT_LIMITS.json_bytes
 
 
 def _resolve(source: str, base: Path | None) -> Path:
@@ -63,7 +63,7 @@ def export_bundle(
             if not path.is_file():
                 missing.append(source)
                 continue
-            member = f"media/{len(seen)}-{path.name}"
+            member = f"media/{len(seen)}-{checks.safe_file_name(path.name)}"
             seen[source] = member
             files.append((path, member))
             media.append({"source": source, "file": member, "size": path.stat().st_size})
@@ -88,7 +88,6 @@ def export_bundle(
             "toggles": draft.toggles,
             "schedule_at": draft.schedule_at,
             "tags": draft.tags,
-            "base_dir": draft.base_dir,
         },
         "media": media,
     }
@@ -125,25 +124,11 @@ def _check_readable(doc: dict[str, Any], name: str) -> None:
         raise DraftError(f"{name} cannot be imported: {exc}") from None
 
 
-def _read_json(zf: zipfile.ZipFile, name: str) -> Any:
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        raise DraftError(f"this .csdraft bundle has no {name}; it is damaged or not a draft bundle") from None
-    if info.file_size > MAX_JSON_BYTES:
-        raise DraftError(f"{name} in this bundle is too large to be a project")
-    try:
-        data = zf.read(name)
-    except _DAMAGED:
-        raise DraftError(f"this .csdraft bundle is damaged: {name} cannot be read") from None
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise DraftError(f"{name} in this bundle is not valid JSON") from None
-
-
-def import_bundle(store: DraftStore, path: str | os.PathLike[str]) -> int:
-    """Add the bundled draft as a new draft; returns its id."""
+def import_bundle(
+    store: DraftStore, path: str | os.PathLike[str], *, limits: ImportLimits = DEFAULT_LIMITS
+) -> int:
+    """Add the bundled draft as a new draft; returns its id. All or nothing: a bundle refused, or
+    a failure part-way (a full disk), leaves no draft, no revision and no file behind."""
     source = Path(path)
     try:
         zf = zipfile.ZipFile(source)
@@ -152,7 +137,8 @@ def import_bundle(store: DraftStore, path: str | os.PathLike[str]) -> int:
     except (zipfile.BadZipFile, OSError):
         raise DraftError(f"{source.name} is not a .csdraft bundle (not a zip file)") from None
     with zf:
-        manifest = _read_json(zf, "manifest.json")
+        checks.check_archive(zf, source.name, limits)
+        manifest = checks.read_json(zf, "manifest.json", limits)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise DraftError(f"{source.name} is not a Creator Studio draft bundle")
         version = manifest.get("version")
@@ -160,70 +146,132 @@ def import_bundle(store: DraftStore, path: str | os.PathLike[str]) -> int:
             raise DraftError(f"{source.name} has no valid bundle version; it is damaged")
         if version > VERSION:
             raise DraftError(f"{source.name} was made by a newer Creator Studio; update the app to import it")
-        doc = _read_json(zf, "project.json")
+        doc = checks.read_json(zf, "project.json", limits)
         if not isinstance(doc, dict):
             raise DraftError("project.json in this bundle is not a project")
         _check_readable(doc, source.name)
         meta = manifest.get("draft") if isinstance(manifest.get("draft"), dict) else {}
-        entries = [m for m in manifest.get("media", []) if isinstance(m, dict)]
+        entries = checks.media_entries(zf, manifest, source.name, limits)
+        checks.check_free_space(store.media_dir, entries, source.name)
+        cover, cover_problem = checks.read_cover(zf, limits)
         incoming = store.media_dir / f"incoming-{uuid.uuid4().hex}"
-        mapping: dict[str, str] = {}
         try:
-            for entry in entries:
-                member = str(entry.get("file", ""))
-                if not _MEDIA_NAME.match(member) or ".." in member:
-                    raise DraftError(f"this bundle lists an unsafe media name: {member!r}")
-                target = incoming / member.split("/", 1)[1]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    with zf.open(member) as src, open(target, "wb") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-                except KeyError:
-                    raise DraftError(f"this bundle is missing {member}") from None
-                except _DAMAGED:
-                    raise DraftError(f"this .csdraft bundle is damaged: {member} cannot be read") from None
-                mapping[str(entry.get("source"))] = target.name
-            base = meta.get("base_dir") if not mapping else None
-            if base and not Path(str(base)).is_dir():
-                base = None
-            draft_id = store.create_draft(doc, base_dir=base, label=f"Imported from {source.name}")
-            if mapping:
-                final = store.media_dir / str(draft_id)
-                os.replace(incoming, final)
-                for clip in iter_items(doc):
-                    src = clip.get("source")
-                    if isinstance(src, str) and src in mapping:
-                        clip["source"] = str(final / mapping[src])
-                store.save(draft_id, doc, kind="import", label="Media unpacked next to the store")
-                for name in sorted(set(mapping.values())):
-                    store.media.import_file(final / name, draft_id=draft_id)
-        except BaseException:
+            prepared = _unpack(zf, entries, incoming, source.name, limits)
+            label = f"Imported from {source.name}" + (
+                f"; cover left out: {cover_problem}" if cover_problem else ""
+            )
+            return _commit(store, doc, meta, entries, incoming, prepared, cover, label)
+        except OSError as exc:
+            raise checks.refused(
+                source.name, _disk_error(exc), "free some space (or fix the folder) and import it again"
+            ) from None
+        except sqlite3.OperationalError as exc:
+            raise checks.refused(
+                source.name, f"the drafts database could not be written ({exc})", "try again"
+            ) from None
+        finally:
             shutil.rmtree(incoming, ignore_errors=True)
-            raise
-        store.set_publish(
-            draft_id,
-            caption=str(meta.get("caption") or ""),
-            hashtags=[str(h) for h in meta.get("hashtags") or []],
-            privacy=meta.get("privacy") if meta.get("privacy") in ("public", "friends", "private") else None,
-            toggles={str(k): bool(v) for k, v in (meta.get("toggles") or {}).items()},
-            schedule_at=meta.get("schedule_at") if isinstance(meta.get("schedule_at"), int | float) else None,
+
+
+def _disk_error(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    return f"a file could not be written ({(exc.strerror or str(exc)).lower()})"
+
+
+def _unpack(
+    zf: zipfile.ZipFile, entries: list[checks.MediaEntry], incoming: Path, bundle: str, limits: ImportLimits
+) -> list[PreparedFile]:
+    """Unpack each bundled file once into ``incoming`` and hash it (before the write job)."""
+    incoming.mkdir(parents=True)
+    done: dict[str, PreparedFile] = {}
+    for entry in entries:
+        if entry.name not in done:
+            target = incoming / entry.name
+            checks.copy_member(zf, entry.info, target, limits.entry_bytes, bundle)
+            done[entry.name] = MediaLibrary.prepare(target)
+    return list(done.values())
+
+
+def _commit(
+    store: DraftStore,
+    doc: dict[str, Any],
+    meta: dict[str, Any],
+    entries: list[checks.MediaEntry],
+    incoming: Path,
+    prepared: list[PreparedFile],
+    cover: bytes | None,
+    label: str,
+) -> int:
+    """One write job: the draft, its revision, metadata, tags, library entries and cover; the
+    unpacked folder moves into place inside it and is removed again if anything fails."""
+    bundled = {e.source: e.name for e in entries}
+    toggles = meta.get("toggles") if isinstance(meta.get("toggles"), dict) else {}
+    schedule = meta.get("schedule_at")
+    updates = store.publish_updates(
+        caption=meta.get("caption") if isinstance(meta.get("caption"), str) else "",
+        hashtags=_strings(meta.get("hashtags")),
+        privacy=meta.get("privacy") if meta.get("privacy") in PRIVACY_LEVELS else None,
+        toggles={str(k): bool(v) for k, v in toggles.items()},
+        schedule_at=schedule
+        if isinstance(schedule, int | float) and not isinstance(schedule, bool)
+        else None,
+    )
+    tags = _strings(meta.get("tags"))
+    made: list[Path] = []
+
+    def job(conn: sqlite3.Connection) -> int:
+        draft_id = store.next_draft_id(conn)
+        folder = str(draft_id)
+        if (store.media_dir / folder).exists() or ownership.in_use(conn, folder):
+            folder = f"{draft_id}-{uuid.uuid4().hex[:8]}"  # a folder left by a crash is never reused
+        final = store.media_dir / folder
+        confined = copy.deepcopy(doc)
+        missing, cleared = checks.confine_paths(confined, bundled, final)
+        os.replace(incoming, final)
+        made.append(final)
+        new_id = store.insert_draft(
+            conn,
+            confined,
+            base_dir=str(final.resolve()),
+            kind="import",
+            label=_label(label, missing, cleared),
+            draft_id=draft_id,
         )
-        if meta.get("tags"):
-            store.set_tags(draft_id, [str(t) for t in meta["tags"]])
-        if "cover.png" in zf.namelist():
-            cover = store.covers_dir / f"incoming-{uuid.uuid4().hex}.png"
-            store.covers_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                with zf.open("cover.png") as src, open(cover, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                store.set_cover(draft_id, cover)
-            except (OSError, ValueError) as exc:  # a bad cover must not cost the creator the draft
-                log.warning(
-                    "the cover in %s could not be read (%s); the draft has no cover", source.name, exc
-                )
-            finally:
-                cover.unlink(missing_ok=True)
-    return draft_id
+        ownership.register(conn, new_id, [folder])
+        store.apply_updates(conn, new_id, updates)
+        store.apply_tags(conn, new_id, tags)
+        for file in prepared:
+            MediaLibrary.link(conn, file, new_id, path=final / file.path.name)
+        if cover is not None:
+            cover_path = store.write_cover_file(new_id, cover)
+            made.append(cover_path)
+            conn.execute("UPDATE drafts SET cover_path = ? WHERE id = ?", (str(cover_path), new_id))
+        return new_id
+
+    try:
+        return store.write(job)
+    except BaseException:
+        for path in made:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
+
+
+def _label(label: str, missing: int, cleared: int) -> str:
+    """The import revision's note: what the creator has to relink, what was left out."""
+    notes = []
+    if missing:
+        notes.append(f"{missing} clip{'s' if missing != 1 else ''} not in the bundle: relink")
+    if cleared:
+        notes.append(f"{cleared} filter file path{'s' if cleared != 1 else ''} cleared")
+    return label + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def import_project_file(store: DraftStore, path: str | os.PathLike[str]) -> int:

@@ -38,6 +38,17 @@ Prober = Callable[[str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class PreparedFile:
+    """What the library records of a file, read before the write job (see :meth:`MediaLibrary.link`)."""
+
+    path: Path
+    size: int
+    mtime: float
+    fast_hash: str
+    probe: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class MediaItem:
     id: int
     path: str
@@ -64,8 +75,10 @@ def _item(row: sqlite3.Row | tuple) -> MediaItem:
 
 
 def _default_thumbnail(path: str) -> np.ndarray:
+    from studio.drafts.images import check_still
     from studio.media.thumbnails import thumbnail
 
+    check_still(path)  # a still's size is checked from its header before the decoder expands it
     return thumbnail(path)
 
 
@@ -110,6 +123,12 @@ class MediaLibrary:
         self, path: str | os.PathLike[str], *, draft_id: int | None = None, probe: Prober | None = None
     ) -> MediaItem:
         """Add a file to the library, or return the entry that already has its content."""
+        prepared = self.prepare(path, probe=probe)
+        return self.get(self.store.write(lambda conn: self.link(conn, prepared, draft_id)))
+
+    @staticmethod
+    def prepare(path: str | os.PathLike[str], *, probe: Prober | None = None) -> PreparedFile:
+        """Stat and hash a file (the slow part of an import, done outside the write job)."""
         source = Path(path).resolve()
         try:
             stat = source.stat()
@@ -121,36 +140,42 @@ class MediaLibrary:
         except OSError as exc:
             raise DraftError(f"cannot read {source}: {exc.strerror or exc}") from None
         metadata = probe(str(source)) if probe is not None else {}
-        now = time.time()
+        return PreparedFile(source, stat.st_size, stat.st_mtime, digest, metadata)
 
-        def job(conn: sqlite3.Connection) -> int:
-            row = conn.execute("SELECT id, path FROM media WHERE fast_hash = ?", (digest,)).fetchone()
-            if row is None:
-                cur = conn.execute(
-                    "INSERT INTO media (path, fast_hash, size, mtime, probe_json, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (str(source), digest, stat.st_size, stat.st_mtime, json.dumps(metadata), now),
-                )
-                media_id = int(cur.lastrowid or 0)
-            else:
-                media_id = int(row[0])
-                if row[1] != str(source) and not Path(row[1]).is_file():
-                    conn.execute(
-                        "UPDATE media SET path = ?, mtime = ?, missing = 0 WHERE id = ?",
-                        (str(source), stat.st_mtime, media_id),
-                    )
-                if metadata:
-                    conn.execute(
-                        "UPDATE media SET probe_json = ? WHERE id = ?", (json.dumps(metadata), media_id)
-                    )
-            if draft_id is not None:
+    @staticmethod
+    def link(
+        conn: sqlite3.Connection,
+        file: PreparedFile,
+        draft_id: int | None = None,
+        *,
+        path: str | os.PathLike[str] | None = None,
+    ) -> int:
+        """Record ``file`` (at ``path`` if it has moved since :meth:`prepare`) inside a write
+        job, used by ``draft_id``; returns the library entry's id."""
+        source = str(Path(path).resolve()) if path is not None else str(file.path)
+        metadata = json.dumps(file.probe)
+        row = conn.execute("SELECT id, path FROM media WHERE fast_hash = ?", (file.fast_hash,)).fetchone()
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO media (path, fast_hash, size, mtime, probe_json, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (source, file.fast_hash, file.size, file.mtime, metadata, time.time()),
+            )
+            media_id = int(cur.lastrowid or 0)
+        else:
+            media_id = int(row[0])
+            if row[1] != source and not Path(row[1]).is_file():
                 conn.execute(
-                    "INSERT OR IGNORE INTO draft_media (draft_id, media_id) VALUES (?, ?)",
-                    (draft_id, media_id),
+                    "UPDATE media SET path = ?, mtime = ?, missing = 0 WHERE id = ?",
+                    (source, file.mtime, media_id),
                 )
-            return media_id
-
-        return self.get(self.store.write(job))
+            if file.probe:
+                conn.execute("UPDATE media SET probe_json = ? WHERE id = ?", (metadata, media_id))
+        if draft_id is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO draft_media (draft_id, media_id) VALUES (?, ?)", (draft_id, media_id)
+            )
+        return media_id
 
     def ensure_full_hash(self, media_id: int) -> str:
         """The whole-file hash, computed on first request and stored."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from studio.dbwriter import refuse_newer
 from studio.drafts.summary import summarize
 
-CURRENT_VERSION = 4
+CURRENT_VERSION = 5
 
 SCHEMA_V1 = """
 CREATE TABLE drafts (
@@ -162,7 +162,22 @@ CREATE INDEX publications_by_draft ON publications(draft_id, published_at);
 
 SCHEMA_V4 = SCHEMA_V3 + _V3_TO_V4
 
-SCHEMAS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4}
+# v5: which drafts use which store-owned media folder (``<store>/media/<folder>/``). A folder is
+# removed only when its last row goes: duplicates share their original's media instead of
+# copying it, and trashed drafts (which can still be restored) keep theirs.
+_V4_TO_V5 = """
+CREATE TABLE draft_media_dirs (
+  draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+  folder TEXT NOT NULL,
+  PRIMARY KEY (draft_id, folder)
+);
+CREATE INDEX draft_media_dirs_by_folder ON draft_media_dirs(folder);
+"""
+
+SCHEMA_V5 = SCHEMA_V4 + _V4_TO_V5
+
+SCHEMAS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5}
+CURRENT_SCHEMA = SCHEMAS[CURRENT_VERSION]
 
 
 class SchemaError(RuntimeError):
@@ -257,7 +272,51 @@ def _v3_to_v4(conn: _InTransaction) -> None:
     conn.executescript(_V3_TO_V4)
 
 
-MIGRATIONS: dict[int, Callable[[_InTransaction], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn: _InTransaction) -> None:
+    """Record who uses each bundled-media folder. Before v5 a folder ``media/<id>/`` belonged to
+    draft ``<id>`` alone, and duplicates pointed into their original's folder without saying so;
+    every revision that names a file under ``media/`` now counts as a use of that folder."""
+    from studio.drafts import ownership
+
+    conn.executescript(_V4_TO_V5)
+    media_dir = _media_dir(conn)
+    if media_dir is None or not os.path.isdir(media_dir):
+        return
+    drafts = conn.execute("SELECT id, base_dir FROM drafts").fetchall()
+    bases = {int(draft_id): base for draft_id, base in drafts}
+    uses: set[tuple[int, str]] = set()
+    for draft_id in bases:
+        if os.path.isdir(os.path.join(media_dir, str(draft_id))):
+            uses.add((draft_id, str(draft_id)))
+    for draft_id, text in conn.execute(
+        "SELECT draft_id, content FROM revisions WHERE instr(content, ?) > 0", (os.path.basename(media_dir),)
+    ).fetchall():
+        doc = _loads(text)
+        base = bases.get(int(draft_id))
+        for folder in ownership.folders_used(doc, media_dir, base):
+            uses.add((int(draft_id), folder))
+    for draft_id, base in drafts:
+        uses.update((int(draft_id), f) for f in ownership.folders_used({}, media_dir, base))
+    for draft_id, folder in sorted(uses):
+        conn.execute(
+            "INSERT OR IGNORE INTO draft_media_dirs (draft_id, folder) VALUES (?, ?)", (draft_id, folder)
+        )
+
+
+def _media_dir(conn: _InTransaction) -> str | None:
+    """``<folder of the database file>/media`` (``None`` for an in-memory database)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return os.path.join(os.path.dirname(row[2]), "media")
+    return None
+
+
+MIGRATIONS: dict[int, Callable[[_InTransaction], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 
 
 def check_not_newer(conn: sqlite3.Connection) -> int:
@@ -276,7 +335,7 @@ def ensure_schema(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         if found == 0 and empty:
-            for statement in _statements(SCHEMA_V4):
+            for statement in _statements(CURRENT_SCHEMA):
                 conn.execute(statement)
         else:
             if found == 0:
@@ -314,7 +373,7 @@ def _verify_columns(conn: sqlite3.Connection) -> None:
     """After a migration the tables must match a freshly created current schema exactly."""
     fresh = sqlite3.connect(":memory:")
     try:
-        fresh.executescript(SCHEMA_V4)
+        fresh.executescript(CURRENT_SCHEMA)
         expected = _columns(fresh)
     finally:
         fresh.close()

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from studio.dbwriter import ReadConnection
-from studio.drafts import retention
+from studio.drafts import ownership, retention
+from studio.drafts.metadata import PRIVACY_LEVELS, DraftMetadata
+from studio.drafts.models import _DRAFT_COLUMNS, DraftError, DraftInfo, RevisionInfo, _draft_from_row, dumps
 from studio.drafts.schema import content_hash, ensure_schema
 from studio.drafts.summary import summarize
 from studio.drafts.writer import Readers, Writer
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PRIVACY_LEVELS = ("public", "friends", "private")
 SORT_COLUMNS = {
     "updated": "updated_at",
     "created": "created_at",
@@ -41,85 +40,10 @@ SORT_COLUMNS = {
 }
 REVISION_KINDS = ("save", "autosave", "restore", "import", "relink", "migrated", "rename")
 
-
-class DraftError(Exception):
-    """A request the store cannot fulfil; the message is written for the creator."""
+__all__ = ["PRIVACY_LEVELS", "DraftError", "DraftInfo", "DraftStore", "RevisionInfo", "dumps", "open_store"]
 
 
-@dataclass(frozen=True)
-class DraftInfo:
-    id: int
-    title: str
-    created_at: float
-    updated_at: float
-    duration: float
-    canvas: dict[str, Any]
-    track_count: int
-    clip_count: int
-    cover_path: str | None
-    base_dir: str | None
-    head_revision_id: int | None
-    deleted_at: float | None
-    caption: str = ""
-    hashtags: list[str] = field(default_factory=list)
-    privacy: str = "private"
-    toggles: dict[str, bool] = field(default_factory=dict)
-    schedule_at: float | None = None
-    tags: list[str] = field(default_factory=list)
-
-    @property
-    def in_trash(self) -> bool:
-        return self.deleted_at is not None
-
-
-@dataclass(frozen=True)
-class RevisionInfo:
-    id: int
-    draft_id: int
-    created_at: float
-    kind: str
-    label: str
-    content_hash: str
-    size: int
-    dismissed: bool
-    is_head: bool
-
-
-_DRAFT_COLUMNS = (
-    "id, title, created_at, updated_at, duration, canvas_json, track_count, clip_count, cover_path, "
-    "base_dir, head_revision_id, deleted_at, caption, hashtags_json, privacy, toggles_json, schedule_at"
-)
-
-
-def dumps(doc: dict[str, Any]) -> str:
-    """The stored form of a project document (compact; pretty-printed only for diffs)."""
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-
-
-def _draft_from_row(row: sqlite3.Row, tags: list[str] | None = None) -> DraftInfo:
-    return DraftInfo(
-        id=row["id"],
-        title=row["title"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        duration=row["duration"],
-        canvas=json.loads(row["canvas_json"] or "{}"),
-        track_count=row["track_count"],
-        clip_count=row["clip_count"],
-        cover_path=row["cover_path"],
-        base_dir=row["base_dir"],
-        head_revision_id=row["head_revision_id"],
-        deleted_at=row["deleted_at"],
-        caption=row["caption"],
-        hashtags=json.loads(row["hashtags_json"] or "[]"),
-        privacy=row["privacy"],
-        toggles=json.loads(row["toggles_json"] or "{}"),
-        schedule_at=row["schedule_at"],
-        tags=tags or [],
-    )
-
-
-class DraftStore:
+class DraftStore(DraftMetadata):
     """Offline drafts in one SQLite file (WAL). Thread-safe: writes are queued to one writer
     thread, reads use a connection per calling thread."""
 
@@ -196,41 +120,62 @@ class DraftStore:
         doc = dict(doc)
         if title is not None:
             doc["title"] = title
+        base = str(Path(base_dir).resolve()) if base_dir is not None else None
+        return self._writer.call(
+            lambda conn: self.insert_draft(conn, doc, base_dir=base, kind=kind, label=label)
+        )
+
+    def insert_draft(
+        self,
+        conn: sqlite3.Connection,
+        doc: dict[str, Any],
+        *,
+        base_dir: str | None = None,
+        kind: str = "import",
+        label: str = "",
+        draft_id: int | None = None,
+    ) -> int:
+        """Insert a draft with ``doc`` as its head, inside a write job (see :meth:`write`);
+        ``draft_id`` picks the id (one :meth:`next_draft_id` gave in the same job)."""
         text = dumps(doc)
         info = summarize(doc)
         now = time.time()
-        base = str(Path(base_dir).resolve()) if base_dir is not None else None
+        cur = conn.execute(
+            "INSERT INTO drafts (id, title, created_at, updated_at, duration, canvas_json, track_count,"
+            " clip_count, base_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft_id,
+                info.title,
+                now,
+                now,
+                info.duration,
+                json.dumps(info.canvas),
+                info.track_count,
+                info.clip_count,
+                base_dir,
+            ),
+        )
+        new_id = int(cur.lastrowid or 0)
+        rev = self._insert_revision(conn, new_id, text, kind, label, now)
+        conn.execute("UPDATE drafts SET head_revision_id = ? WHERE id = ?", (rev, new_id))
+        ownership.register(conn, new_id, ownership.folders_used(doc, self.media_dir, base_dir))
+        return new_id
 
-        def job(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                "INSERT INTO drafts (title, created_at, updated_at, duration, canvas_json, track_count,"
-                " clip_count, base_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    info.title,
-                    now,
-                    now,
-                    info.duration,
-                    json.dumps(info.canvas),
-                    info.track_count,
-                    info.clip_count,
-                    base,
-                ),
-            )
-            draft_id = int(cur.lastrowid or 0)
-            rev = self._insert_revision(conn, draft_id, text, kind, label, now)
-            conn.execute("UPDATE drafts SET head_revision_id = ? WHERE id = ?", (rev, draft_id))
-            return draft_id
-
-        return self._writer.call(job)
+    @staticmethod
+    def next_draft_id(conn: sqlite3.Connection) -> int:
+        """The id the next inserted draft gets (stable within one write job)."""
+        return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM drafts").fetchone()[0])
 
     def create_drafts(self, docs: Iterable[dict[str, Any]], *, kind: str = "import") -> list[int]:
         """Store many new drafts in one transaction (bulk import); returns their ids in order."""
         now = time.time()
-        prepared = [(dumps(doc), summarize(doc)) for doc in docs]
+        prepared = [
+            (dumps(doc), summarize(doc), ownership.folders_used(doc, self.media_dir, None)) for doc in docs
+        ]
 
         def job(conn: sqlite3.Connection) -> list[int]:
             ids = []
-            for text, info in prepared:
+            for text, info, folders in prepared:
                 cur = conn.execute(
                     "INSERT INTO drafts (title, created_at, updated_at, duration, canvas_json, track_count,"
                     " clip_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -247,6 +192,7 @@ class DraftStore:
                 draft_id = int(cur.lastrowid or 0)
                 rev = self._insert_revision(conn, draft_id, text, kind, "", now)
                 conn.execute("UPDATE drafts SET head_revision_id = ? WHERE id = ?", (rev, draft_id))
+                ownership.register(conn, draft_id, folders)
                 ids.append(draft_id)
             return ids
 
@@ -380,11 +326,13 @@ class DraftStore:
         """Store ``doc`` as the draft's new head revision (an explicit save); returns its id."""
         text = dumps(doc)
         now = time.time()
+        folders = self._folders_used(draft_id, doc)
 
         def job(conn: sqlite3.Connection) -> int:
             self._check_exists(conn, draft_id)
             rev = self._insert_revision(conn, draft_id, text, kind, label, now)
             self._set_head(conn, draft_id, rev, doc, now)
+            ownership.register(conn, draft_id, folders)
             return rev
 
         return self._writer.call(job)
@@ -393,9 +341,29 @@ class DraftStore:
         """Append an autosave revision (the head is unchanged); ``None`` when nothing changed
         since the draft's newest revision. ``doc`` may be pre-serialized JSON text."""
         text = doc if isinstance(doc, str) else dumps(doc)
-        return self._writer.call(lambda conn: self._autosave_job(conn, draft_id, text), durable=False)
+        folders: set[str] = set()
+        if ownership.mentions(text, self.media_dir):
+            try:
+                parsed = doc if isinstance(doc, dict) else json.loads(text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                folders = self._folders_used(draft_id, parsed)
+        return self._writer.call(
+            lambda conn: self._autosave_job(conn, draft_id, text, folders), durable=False
+        )
 
-    def _autosave_job(self, conn: sqlite3.Connection, draft_id: int, text: str) -> int | None:
+    def _folders_used(self, draft_id: int, doc: dict[str, Any]) -> set[str]:
+        """The store media folders ``doc`` (a new version of the draft) uses."""
+        try:
+            base = self.get_draft(draft_id).base_dir
+        except DraftError:
+            return set()  # the write job says the draft does not exist
+        return ownership.folders_used(doc, self.media_dir, base)
+
+    def _autosave_job(
+        self, conn: sqlite3.Connection, draft_id: int, text: str, folders: Iterable[str] = ()
+    ) -> int | None:
         digest = content_hash(text)
         newest = conn.execute(
             "SELECT content_hash FROM revisions WHERE draft_id = ? ORDER BY id DESC LIMIT 1", (draft_id,)
@@ -411,6 +379,7 @@ class DraftStore:
         if cur.rowcount != 1:
             raise DraftError(f"there is no draft {draft_id}")
         conn.execute("UPDATE drafts SET updated_at = ? WHERE id = ?", (now, draft_id))
+        ownership.register(conn, draft_id, folders)
         return int(cur.lastrowid or 0)
 
     def revisions(self, draft_id: int, *, limit: int | None = None) -> list[RevisionInfo]:
@@ -523,140 +492,32 @@ class DraftStore:
         doc["title"] = title
         return self.save(draft_id, doc, kind="rename", label=f"Renamed to {title}")
 
-    def set_publish(
-        self,
-        draft_id: int,
-        *,
-        caption: str | None = None,
-        hashtags: Iterable[str] | None = None,
-        privacy: str | None = None,
-        toggles: dict[str, bool] | None = None,
-        schedule_at: float | bool | None = False,
-    ) -> None:
-        """Update publish metadata; arguments left out keep their value (``schedule_at=None``
-        clears the schedule)."""
-        updates: dict[str, Any] = {}
-        if caption is not None:
-            updates["caption"] = caption
-        if hashtags is not None:
-            tags = [h.strip().lstrip("#") for h in hashtags if h.strip().lstrip("#")]
-            updates["hashtags_json"] = json.dumps(tags, ensure_ascii=False)
-        if privacy is not None:
-            if privacy not in PRIVACY_LEVELS:
-                raise DraftError(f"privacy must be one of {', '.join(PRIVACY_LEVELS)}, not '{privacy}'")
-            updates["privacy"] = privacy
-        if toggles is not None:
-            updates["toggles_json"] = json.dumps({str(k): bool(v) for k, v in toggles.items()})
-        if schedule_at is not False:
-            updates["schedule_at"] = schedule_at
-        if not updates:
-            return
-        updates["updated_at"] = time.time()
-        assignments = ", ".join(f"{name} = ?" for name in updates)
-
-        def job(conn: sqlite3.Connection) -> None:
-            self._check_exists(conn, draft_id)
-            conn.execute(f"UPDATE drafts SET {assignments} WHERE id = ?", (*updates.values(), draft_id))
-
-        self._writer.call(job)
-
-    def record_publication(
-        self,
-        draft_id: int,
-        *,
-        post_id: str,
-        share_url: str,
-        state: str,
-        account: str = "",
-        revision_id: int | None = None,
-    ) -> None:
-        """Where the draft was posted (from the publish queue, once the platform confirmed it)."""
-
-        def job(conn: sqlite3.Connection) -> None:
-            self._check_exists(conn, draft_id)
-            conn.execute(
-                "INSERT INTO publications (draft_id, revision_id, account, post_id, share_url, state, published_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, post_id) DO UPDATE SET"
-                " share_url = excluded.share_url, state = excluded.state",
-                (draft_id, revision_id, account, post_id, share_url, state, time.time()),
-            )
-
-        self._writer.call(job)
-
-    def publications(self, draft_id: int) -> list[dict[str, Any]]:
-        rows = (
-            self._read()
-            .execute("SELECT * FROM publications WHERE draft_id = ? ORDER BY published_at", (draft_id,))
-            .fetchall()
-        )
-        return [dict(r) for r in rows]
-
-    def set_tags(self, draft_id: int, tags: Iterable[str]) -> None:
-        unique: dict[str, str] = {}
-        for tag in tags:
-            if tag.strip():
-                unique.setdefault(tag.strip().lower(), tag.strip())  # the first spelling wins
-        names = sorted(unique.values(), key=str.lower)
-
-        def job(conn: sqlite3.Connection) -> None:
-            self._check_exists(conn, draft_id)
-            conn.execute("DELETE FROM draft_tags WHERE draft_id = ?", (draft_id,))
-            for name in names:
-                conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-                conn.execute(
-                    "INSERT OR IGNORE INTO draft_tags (draft_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
-                    (draft_id, name),
-                )
-            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM draft_tags)")
-
-        self._writer.call(job)
-
-    def all_tags(self) -> list[str]:
-        return [r[0] for r in self._read().execute("SELECT name FROM tags ORDER BY name COLLATE NOCASE")]
-
-    def set_cover(self, draft_id: int, image: Any) -> Path:
-        """Set the cover thumbnail from an RGB ``uint8`` array or an image file path."""
-        from PIL import Image
-
-        self.covers_dir.mkdir(parents=True, exist_ok=True)
-        picture = Image.open(image) if isinstance(image, str | os.PathLike) else Image.fromarray(image, "RGB")
-        picture = picture.convert("RGB")
-        picture.thumbnail((360, 640))
-        target = self.covers_dir / f"{draft_id}-{int(time.time() * 1000)}.png"
-        tmp = target.with_suffix(".tmp")
-        picture.save(tmp, format="PNG")
-        os.replace(tmp, target)
-        old = self.get_draft(draft_id).cover_path
-
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE drafts SET cover_path = ? WHERE id = ?", (str(target), draft_id))
-
-        self._writer.call(job)
-        if old and Path(old).parent == self.covers_dir:
-            Path(old).unlink(missing_ok=True)
-        return target
-
     def duplicate(self, draft_id: int, *, title: str | None = None, revision_id: int | None = None) -> int:
         """A new draft with the same project (head, or ``revision_id``), metadata and tags."""
         source = self.get_draft(draft_id)
         doc = self.get_project_doc(draft_id, revision_id)
-        new_title = title if title is not None else f"{source.title or 'Untitled'} (copy)"
-        new_id = self.create_draft(
-            doc,
-            title=new_title,
-            base_dir=source.base_dir,
-            kind="import",
-            label=f"Copied from draft {draft_id}",
-        )
-        self.set_publish(
-            new_id,
+        doc["title"] = title if title is not None else f"{source.title or 'Untitled'} (copy)"
+        updates = self.publish_updates(
             caption=source.caption,
             hashtags=source.hashtags,
             privacy=source.privacy,
             toggles=source.toggles,
             schedule_at=source.schedule_at,
         )
-        self.set_tags(new_id, source.tags)
+
+        def job(conn: sqlite3.Connection) -> int:
+            # One transaction: the copy exists with everything, sharing the original's media
+            # folders and library entries (counted uses, so deleting either keeps the files).
+            self._check_exists(conn, draft_id)
+            new_id = self.insert_draft(
+                conn, doc, base_dir=source.base_dir, kind="import", label=f"Copied from draft {draft_id}"
+            )
+            ownership.share(conn, draft_id, new_id)
+            self.apply_updates(conn, new_id, updates)
+            self.apply_tags(conn, new_id, source.tags)
+            return new_id
+
+        new_id = self._writer.call(job)
         if source.cover_path and Path(source.cover_path).is_file():
             self.set_cover(new_id, source.cover_path)
         return new_id
@@ -676,14 +537,16 @@ class DraftStore:
         self._writer.call(job)
 
     def delete_forever(self, draft_ids: int | Iterable[int]) -> None:
-        """Remove drafts, their revisions, tags, cover and bundled media, and scrub the file:
+        """Remove drafts, their revisions, tags, cover and the bundled media no other draft uses
+        (see :mod:`studio.drafts.ownership`), and scrub the file:
         ``secure_delete`` zeroes freed pages, VACUUM rewrites the database and a TRUNCATE
         checkpoint empties the WAL, so none of the draft's text stays readable on disk."""
         ids = [draft_ids] if isinstance(draft_ids, int) else list(draft_ids)
         drafts = [self.get_draft(i) for i in ids]
         marks = ",".join("?" * len(ids))
 
-        def job(conn: sqlite3.Connection) -> list[str]:
+        def job(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+            folders = ownership.used_by(conn, ids)
             # media only these drafts used go too, with their thumbnails and waveforms
             only_ours = (
                 f"SELECT media_id FROM draft_media WHERE draft_id IN ({marks}) EXCEPT"
@@ -698,16 +561,16 @@ class DraftStore:
             conn.execute(f"DELETE FROM media WHERE id IN ({only_ours})", (*ids, *ids))
             conn.execute(f"DELETE FROM drafts WHERE id IN ({marks})", ids)
             conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM draft_tags)")
-            return cached
+            # a media folder goes only when no remaining draft (trashed ones included) uses it
+            return cached, ownership.unused(conn, folders)
 
-        for path in self._writer.call(job):
+        cached, unused_folders = self._writer.call(job)
+        for path in cached:
             Path(path).unlink(missing_ok=True)
         for draft in drafts:
             if draft.cover_path and Path(draft.cover_path).parent == self.covers_dir:
                 Path(draft.cover_path).unlink(missing_ok=True)
-            bundled = self.media_dir / str(draft.id)
-            if bundled.is_dir():
-                shutil.rmtree(bundled, ignore_errors=True)
+        ownership.remove_folders(self.media_dir, unused_folders)
         self.scrub()
 
     def empty_trash(self) -> int:
