@@ -6,19 +6,29 @@ registry, migrates saved parameters to the installed filter version and opens th
 skips disabled and identity filters, converts the frame's layout only when the next filter
 needs another one, and checks each output.
 
-Isolation: third-party filters run on a worker thread with a time budget and get read-only
-input. A filter that raises, returns the wrong shape/dtype or overruns its budget is disabled
+Isolation: third-party filters (plugins folder, entry points) run in a worker process each
+(:mod:`studio.effects.isolation`), frames passing through shared memory mapped read-only there,
+with a time budget per frame: a plugin that overruns is stopped, one that crashes takes only its
+worker down. Built-ins and models run in this process. A third-party class a fresh process
+cannot import (defined inside a function) runs here on a daemon thread with the same budget.
+Every filter gets an input whose buffer is read-only (``setflags(write=True)`` raises).
+
+A filter that raises, returns the wrong shape/dtype, overruns its budget or crashes is disabled
 with a reason (``FilterChain.problems`` and the registry's status list). In preview the chain
 goes on without it (the frame is what the previous filter produced, never a half-written one);
-in export it raises :class:`FilterError` naming the filter.
+in export it raises :class:`FilterError` naming the filter. :meth:`FilterChain.restart` (or
+re-enabling the plugin in the registry) starts its worker again.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
+import queue
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -26,6 +36,7 @@ import numpy as np
 
 from studio.core.frame import Frame
 from studio.effects.api import I420, Filter, FilterContext, FilterError, Mode, ParamError
+from studio.effects.isolation import SAME, PluginWorker, WorkerFailure
 from studio.effects.registry import Registry, default_registry
 
 __all__ = ["FilterChain", "FilterError", "FilterRefLike", "build_chain"]
@@ -34,6 +45,57 @@ log = logging.getLogger(__name__)
 
 PREVIEW_BUDGET_S = 0.5
 EXPORT_BUDGET_S = 30.0
+BUDGET_ENV = "CREATOR_STUDIO_PLUGIN_BUDGET"  # seconds per frame, overrides both defaults
+
+
+def default_budget(mode: Mode) -> float:
+    """The per-frame budget of third-party filters: 0.5 s in preview, 30 s in export, or
+    ``$CREATOR_STUDIO_PLUGIN_BUDGET`` seconds."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = 0.0
+        if value > 0:
+            return value
+        log.warning("%s=%r is not a number of seconds; using the default", BUDGET_ENV, raw)
+    return PREVIEW_BUDGET_S if mode == "preview" else EXPORT_BUDGET_S
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be made writeable (its buffer is a read-only memoryview)."""
+    return np.asarray(memoryview(array).toreadonly())
+
+
+class _GuardThread:
+    """A daemon thread that runs one plugin's calls: a call over budget is abandoned with the
+    thread (which, being a daemon, never holds up the interpreter's exit)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, fn, args = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._jobs.put((future, fn, args))
+        return future.result(timeout=timeout)
+
+    def stop(self) -> None:
+        self._jobs.put(None)
 
 
 class FilterRefLike(Protocol):
@@ -73,12 +135,27 @@ def _as_ref(obj: Any) -> FilterRefLike:
 
 @dataclass
 class _Step:
+    """One filter of the chain: in this process (``filter``) or in a worker (``worker``)."""
+
     ref: FilterRefLike
     cls: type[Filter]
-    filter: Filter
+    filter: Filter | None
     guarded: bool
     disabled: str = ""
-    executor: concurrent.futures.ThreadPoolExecutor | None = field(default=None, repr=False)
+    worker: PluginWorker | None = field(default=None, repr=False)
+    thread: _GuardThread | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.stop()
+            self.thread = None
+        if self.worker is not None:
+            self.worker.close()
+        elif self.filter is not None:
+            try:
+                self.filter.close()
+            except Exception as exc:
+                log.warning("filter %s failed to close: %s", self.cls.id, exc)
 
 
 class FilterChain:
@@ -107,10 +184,20 @@ class FilterChain:
     def filter_ids(self) -> list[str]:
         return [s.cls.id for s in self._steps if not s.disabled]
 
+    def worker_pids(self) -> dict[str, int]:
+        """The filters running in a worker process (third-party ones), with its process id."""
+        return {
+            s.cls.id: pid
+            for s in self._steps
+            if s.worker is not None and s.worker.alive and (pid := s.worker.pid) is not None
+        }
+
     def process(self, frame: Frame, t: float) -> Frame:
         """The filtered frame for clip-local time ``t``; ``frame`` itself is never modified."""
         active: list[tuple[_Step, dict[str, Any]]] = []
         for step in self._steps:
+            if step.disabled and step.guarded and self.registry.get(step.cls.id) is not None:
+                self._restart_step(step)  # switched back on (the plugins dialog): start it again
             if step.disabled or not step.ref.enabled:
                 continue
             try:
@@ -119,7 +206,7 @@ class FilterChain:
                 self._fail(step, f"has an unusable setting: {exc}")
                 continue
             try:
-                if step.filter.is_identity(values):
+                if step.filter is not None and step.filter.is_identity(values):
                     continue
             except Exception as exc:
                 self._fail(step, f"cannot be applied: {exc}")
@@ -144,16 +231,18 @@ class FilterChain:
         if step.disabled:
             return frame
         src = frame.as_i420() if step.cls.layout == I420 else frame.as_rgb()
-        view = src.view()
-        view.flags.writeable = False
+        view = read_only(src)
         try:
             out = self._call(step, view, t, values)
         except FilterError:
             raise
+        except WorkerFailure as exc:
+            self._fail(step, exc.reason)
+            return frame
         except Exception as exc:
             self._fail(step, f"raised {type(exc).__name__}: {exc}")
             return frame
-        if out is None:
+        if out is None or out is SAME or out is view:
             return frame
         if not isinstance(out, np.ndarray) or out.shape != src.shape or out.dtype != np.uint8:
             got = f"{out.shape} {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
@@ -220,27 +309,63 @@ class FilterChain:
             values = step.cls.migrate(values, step.ref.version)
         return step.cls.validate(values)
 
-    def _call(self, step: _Step, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray | None:
+    def _call(self, step: _Step, image: np.ndarray, t: float, values: dict[str, Any]) -> Any:
+        if step.worker is not None:
+            return step.worker.process(image, t, values, self.time_budget)
+        assert step.filter is not None
         if not step.guarded:
             return step.filter.process(image, t, values)
-        if step.executor is None:
-            step.executor = concurrent.futures.ThreadPoolExecutor(
-                1, thread_name_prefix=f"filter-{step.cls.id}"
-            )
+        if step.thread is None:
+            step.thread = _GuardThread(f"filter-{step.cls.id}")
         started = time.perf_counter()
-        future = step.executor.submit(step.filter.process, image, t, values)
         try:
-            return future.result(timeout=self.time_budget)
+            return step.thread.call(step.filter.process, (image, t, values), self.time_budget)
         except concurrent.futures.TimeoutError:
-            # The worker cannot be stopped; abandon it and never use this filter again here.
-            step.executor.shutdown(wait=False, cancel_futures=True)
-            step.executor = None
+            # A thread cannot be stopped: abandon it (a daemon) and never use this instance again.
+            step.thread = None
             elapsed = time.perf_counter() - started
             self._fail(
                 step,
                 f"took longer than its time budget ({elapsed:.2f} s > {self.time_budget:.2f} s per frame)",
             )
             return None
+
+    def restart(self, filter_id: str) -> bool:
+        """Use ``filter_id`` again in this chain after it failed: its worker process is started
+        afresh (state reset) and the registry's status switched back on. True when it runs
+        again; False when the chain does not hold it or it failed to start (then the reason is
+        in ``problems``; in export :class:`FilterError` is raised). Call it from the thread that
+        uses the chain; another thread (the UI) re-enables the plugin in the registry instead,
+        and the chain restarts it before its next frame."""
+        steps = [s for s in self._steps if s.cls.id == filter_id]
+        if not steps:
+            return False
+        self.registry.enable(filter_id)
+        return all([self._restart_step(s) for s in steps])
+
+    def _restart_step(self, step: _Step) -> bool:
+        if step.thread is not None:
+            step.thread.stop()
+            step.thread = None
+        step.disabled = ""
+        try:
+            if step.worker is not None:
+                step.worker.restart()
+            elif step.guarded:
+                if step.filter is not None:
+                    try:
+                        step.filter.close()
+                    except Exception as exc:
+                        log.warning("filter %s failed to close: %s", step.cls.id, exc)
+                step.filter = step.cls()
+                step.filter.open(self.ctx)
+        except WorkerFailure as exc:
+            self._fail(step, exc.reason)
+            return False
+        except Exception as exc:
+            self._fail(step, f"failed to open: {exc}")
+            return False
+        return True
 
     def _fail(self, step: _Step, reason: str) -> None:
         message = f"{step.cls.name or step.cls.id} ({step.cls.id}) {reason}"
@@ -253,13 +378,7 @@ class FilterChain:
 
     def close(self) -> None:
         for step in self._steps:
-            if step.executor is not None:
-                step.executor.shutdown(wait=False, cancel_futures=True)
-                step.executor = None
-            try:
-                step.filter.close()
-            except Exception as exc:
-                log.warning("filter %s failed to close: %s", step.cls.id, exc)
+            step.close()
 
     def __enter__(self) -> FilterChain:
         return self
@@ -288,28 +407,22 @@ def build_chain(
     path + in/out) lets analysing filters share cached results between preview and export.
     ``fuse``: runs of colour/LUT/vignette/blur go through one ONNX graph when that measures
     faster ("auto", decided once per process for each run and frame size), always, or never.
+    ``time_budget``: seconds per frame for each third-party filter (default: :func:`default_budget`).
+    Each third-party filter's worker process is started (and the plugin opened there) here.
     """
     if mode not in ("preview", "export"):
         raise ValueError(f"mode must be 'preview' or 'export', not {mode!r}")
     if registry is None:
         registry = default_registry() if filters else Registry()
     ctx = FilterContext(int(width), int(height), float(fps), device, mode, clip_key, cache_dir)
-    budget = (
-        time_budget
-        if time_budget is not None
-        else (PREVIEW_BUDGET_S if mode == "preview" else EXPORT_BUDGET_S)
-    )
+    budget = time_budget if time_budget is not None else default_budget(mode)
     steps: list[_Step] = []
     problems: list[str] = []
-    opened: list[Filter] = []
 
     def problem(filter_id: str, message: str) -> None:
         if mode == "export":
-            for f in opened:
-                try:
-                    f.close()
-                except Exception as close_exc:
-                    log.warning("filter %s failed to close: %s", type(f).id, close_exc)
+            for opened in steps:
+                opened.close()
             raise FilterError(filter_id, message)
         problems.append(f"{filter_id}: {message}")
         log.warning("filter %s skipped: %s", filter_id, message)
@@ -328,6 +441,17 @@ def build_chain(
             log.warning("%s was saved by version %s, installed is %s", ref.id, ref.version, cls.version)
         status = registry.status(ref.id)
         guarded = status is not None and status.third_party
+        loader = registry.loader(cls.id) if guarded else None
+        if loader is not None:
+            worker = PluginWorker(loader, ctx, cls.name or cls.id)
+            try:
+                worker.start()
+            except WorkerFailure as exc:
+                registry.disable(cls.id, exc.reason, quiet=mode == "export")
+                problem(cls.id, exc.reason)
+                continue
+            steps.append(_Step(ref, cls, None, True, worker=worker))
+            continue
         try:
             instance = cls()
             instance.open(ctx)
@@ -335,6 +459,5 @@ def build_chain(
             registry.disable(cls.id, f"failed to open: {exc!r}", quiet=mode == "export")
             problem(cls.id, f"failed to open: {exc}")
             continue
-        opened.append(instance)
         steps.append(_Step(ref, cls, instance, guarded))
     return FilterChain(steps, ctx, registry, budget, problems, fuse)

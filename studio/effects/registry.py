@@ -16,9 +16,10 @@ import logging
 import sys
 import threading
 import tomllib
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from studio.effects.api import Filter, check_filter_class
 
@@ -29,6 +30,65 @@ FOLDER = "plugins folder"
 MODEL = "model"
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginLoader:
+    """How a fresh process imports a third-party filter class again (picklable).
+
+    ``folder``: the plugins-folder entry at ``path``, loaded exactly as the registry loads it;
+    ``entry``: an entry point's ``module:attr`` value; ``module``: a class importable by its
+    module name (``path`` is the module's file, used when that name cannot be imported).
+    """
+
+    filter_id: str
+    kind: Literal["folder", "entry", "module"]
+    path: str = ""
+    value: str = ""
+
+
+# Classes a registry loaded from a plugin folder or an entry point, so that another registry
+# holding the same class (the effects panel's scratch registries) runs it the same way.
+_CLASS_LOADERS: weakref.WeakKeyDictionary[type, PluginLoader] = weakref.WeakKeyDictionary()
+
+
+def loader_for(cls: type[Filter]) -> PluginLoader | None:
+    """How a worker process can import ``cls``; None when it cannot (a class defined inside a
+    function, or in a ``__main__`` script)."""
+    known = _CLASS_LOADERS.get(cls)
+    if known is not None:
+        return known
+    module = sys.modules.get(cls.__module__)
+    if "<locals>" in cls.__qualname__ or module is None or cls.__module__ in ("__main__", "__mp_main__"):
+        return None
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None) or ""
+    if spec is not None and spec.submodule_search_locations and origin.endswith("__init__.py"):
+        origin = str(Path(origin).parent)
+    return PluginLoader(cls.id, "module", path=origin, value=f"{cls.__module__}:{cls.__qualname__}")
+
+
+def load_plugin_class(loader: PluginLoader) -> type[Filter]:
+    """Import the class ``loader`` describes (in a plugin worker process), the registry's way."""
+    objects: list[Any]
+    if loader.kind == "folder":
+        objects = _load_folder_entry(Path(loader.path))
+    else:
+        module_name, _, attr = loader.value.partition(":")
+        try:
+            obj: Any = importlib.import_module(module_name.strip())
+        except ModuleNotFoundError:
+            if loader.kind != "module" or not loader.path:
+                raise
+            obj = _import_path(Path(loader.path), module_name.strip())
+        for part in filter(None, attr.strip().split(".")):
+            obj = getattr(obj, part)
+        objects = [obj]
+    for obj in objects:
+        for cls in _filter_classes(obj):
+            if getattr(cls, "id", None) == loader.filter_id:
+                return cls
+    raise ImportError(f"{loader.path or loader.value} no longer defines the filter {loader.filter_id}")
 
 
 @dataclass
@@ -65,10 +125,16 @@ class Registry:
     def __init__(self) -> None:
         self._classes: dict[str, type[Filter]] = {}
         self._status: dict[str, FilterStatus] = {}
+        self._loaders: dict[str, PluginLoader | None] = {}
         self._lock = threading.Lock()
 
-    def register(self, cls: type[Filter], origin: str = BUILTIN, source: str = "") -> None:
-        """Add a filter class; a bad class or a taken id becomes a disabled status row."""
+    def register(
+        self, cls: type[Filter], origin: str = BUILTIN, source: str = "", loader: PluginLoader | None = None
+    ) -> None:
+        """Add a filter class; a bad class or a taken id becomes a disabled status row.
+
+        ``loader`` says how a plugin worker process imports a third-party class again (found
+        from the class when not given)."""
         try:
             check_filter_class(cls)
         except Exception as exc:
@@ -87,6 +153,10 @@ class Registry:
             return
         self._classes[cls.id] = cls
         self._status[cls.id] = FilterStatus(cls.id, cls.name or cls.id, cls.version, origin, source)
+        if origin in (ENTRY_POINT, FOLDER):
+            if loader is not None:
+                _CLASS_LOADERS[cls] = loader
+            self._loaders[cls.id] = loader or loader_for(cls)
 
     def record_error(self, key: str, origin: str, source: str, error: str) -> None:
         """Note a plugin that could not even be imported."""
@@ -102,6 +172,11 @@ class Registry:
 
     def status(self, filter_id: str) -> FilterStatus | None:
         return self._status.get(filter_id)
+
+    def loader(self, filter_id: str) -> PluginLoader | None:
+        """How a worker process imports this third-party filter; None for built-ins, models and
+        classes a fresh process cannot import (those run in this process, on a thread)."""
+        return self._loaders.get(filter_id)
 
     def statuses(self) -> list[FilterStatus]:
         return sorted(self._status.values(), key=lambda s: (s.origin != BUILTIN, s.id))
@@ -157,7 +232,9 @@ class Registry:
                 self.record_error(ep.name, ENTRY_POINT, source, f"could not be imported: {exc!r}")
                 continue
             for cls in _filter_classes(obj):
-                self.register(cls, ENTRY_POINT, source)
+                self.register(
+                    cls, ENTRY_POINT, source, PluginLoader(getattr(cls, "id", ""), "entry", value=ep.value)
+                )
 
     def load_folder(self, folder: Path | str) -> None:
         """Load every plugin in ``folder``; a missing folder is simply empty."""
@@ -174,7 +251,8 @@ class Registry:
                 continue
             for obj in objects:
                 for cls in _filter_classes(obj):
-                    self.register(cls, FOLDER, str(child))
+                    loader = PluginLoader(getattr(cls, "id", ""), "folder", path=str(child))
+                    self.register(cls, FOLDER, str(child), loader)
 
     def load_models(self, models_dir: Path | str) -> None:
         if not Path(models_dir).is_dir():

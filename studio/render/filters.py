@@ -63,6 +63,16 @@ class ClipFilters:
     def process(self, clip: VideoClip, frame: Frame, local_t: float) -> Frame:
         return self.chain(clip, frame.width, frame.height).process(frame, local_t)
 
+    def restart(self, filter_id: str) -> bool:
+        """Use a plugin again after it failed (hung, crashed, raised): each open chain holding it
+        starts its worker process afresh. True when at least one chain runs it again. Call it
+        from the thread that renders (from the UI, re-enabling the plugin in the registry makes
+        each chain restart it on its next frame)."""
+        restarted = [chain.restart(filter_id) for chain in list(self._chains.values())]
+        if any(restarted):
+            self.problems[:] = [p for p in self.problems if f"({filter_id})" not in p]
+        return any(restarted)
+
     def release(self, clip_id: str) -> None:
         """Close the chains of a clip that will not show again (export walks time forward)."""
         for k in [k for k in self._chains if k[0] == clip_id]:
