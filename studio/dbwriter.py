@@ -17,6 +17,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from studio import threadguard
+
 T = TypeVar("T")
 
 # Explicit saves are power-loss safe (the WAL is fsynced at COMMIT). Autosaves commit with
@@ -180,6 +182,7 @@ class Writer:
     ) -> T:
         if self.on_writer_thread:
             raise RuntimeError(f"a {self._label} write job cannot wait for another write job")
+        threadguard.check(f"a wait for the {self._label} store's writer")
         return self.submit(fn, transaction=transaction, durable=durable).result()
 
     def close(self) -> None:
@@ -229,6 +232,7 @@ class ReadConnection:
         self._label = label
 
     def execute(self, sql: str, params: Any = ()) -> Rows:
+        threadguard.check(f"a {self._label} database query")
         with self._lock:
             if self._conn is None:
                 raise StoreClosed(f"the {self._label} store is closed")

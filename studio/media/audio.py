@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from studio import threadguard
 from studio.media.errors import MediaError
 from studio.media.probe import check_file
 
@@ -28,6 +29,7 @@ def has_audio(path: str | Path) -> bool:
 
     try:
         p = check_file(path)
+        threadguard.check("opening media with PyAV")
         with av.logging.Capture(), av.open(str(p), metadata_errors="ignore") as container:
             return bool(container.streams.audio)
     except (MediaError, av.FFmpegError):
@@ -48,6 +50,7 @@ def decode_audio(
     start = max(0.0, start)
     with av.logging.Capture():
         try:
+            threadguard.check("opening media with PyAV")
             container = av.open(str(p), metadata_errors="ignore")
         except av.FFmpegError as exc:
             raise MediaError("not_media", p) from exc

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from studio import threadguard
 from studio.core.frame import Frame
 from studio.media.convert import to_i420
 from studio.media.errors import MediaError
@@ -43,6 +44,7 @@ class VideoDecoder:
         self.cache_size = max(0, cache_size)
         self._cache: OrderedDict[int, tuple[Frame, float]] = OrderedDict()
         self._still: Frame | None = None
+        threadguard.check("opening media with PyAV")
         self._container = av.open(self.path, metadata_errors="ignore")
         self._stream = self._container.streams[self.info.index]
         self._stream.thread_type = "AUTO"

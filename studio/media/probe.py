@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio import threadguard
 from studio.media.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def _open(path: Path) -> Any:
     import av
 
     try:
+        threadguard.check("opening media with PyAV")
         return av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
         if iso_bmff_state(path) == "truncated":
@@ -227,6 +229,7 @@ def audio_is_damaged(path: str | Path, stream_index: int | None = None) -> bool:
     """Decode the first packets of the audio; any decode error, or no samples at all, means damage."""
     import av
 
+    threadguard.check("opening media with PyAV")
     with av.logging.Capture(), av.open(str(path)) as container:
         streams = container.streams.audio
         if not streams:

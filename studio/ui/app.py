@@ -82,6 +82,9 @@ def main(args: argparse.Namespace) -> int:
     hooks_installed_here = logs.install_crash_hooks(paths.logs)
     _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    from studio import threadguard
+
+    threadguard.mark_gui_thread()  # from here a database wait or a decode on this thread is logged
     app.setApplicationName("Creator Studio")
     app.setOrganizationName("Creator Studio")
     app.setDesktopFileName("creator-studio")
@@ -97,7 +100,7 @@ def main(args: argparse.Namespace) -> int:
         paths.logs,
     )
     window = MainWindow(paths=paths, settings=settings, theme=theme)
-    window.restore_layout()
+    window.restore_layout(fill_screen=screenshot is None)  # a screenshot has the same size anywhere
     reporter = CrashReporter(window, logs.log_file() or paths.logs / logs.LOG_NAME)
     reporter.install()
     if settings.load_notice:

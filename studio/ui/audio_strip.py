@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import time
-from functools import lru_cache
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -69,22 +69,34 @@ def zone_color(db: float) -> QColor:
     return GREEN
 
 
-@lru_cache(maxsize=512)
-def _source_has_audio(path: str) -> bool:
+_PROBES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-strip-probe")
+_HAS_AUDIO: dict[str, bool] = {}  # source -> carries sound, learnt off the GUI thread
+
+
+def _probe(paths: list[str]) -> dict[str, bool]:
     from studio.media.audio import has_audio
 
-    return has_audio(path)
+    found = {}
+    for path in paths:
+        try:
+            found[path] = has_audio(path)
+        except Exception:  # unreadable media: no sound row (the media bin says what is wrong)
+            found[path] = False
+    return found
 
 
-def audio_tracks(project: Project) -> list[Track]:
-    """Audio tracks, and video tracks whose clips carry sound, in timeline order."""
-    out = []
+def audio_tracks(project: Project, known: dict[str, bool]) -> tuple[list[Track], set[str]]:
+    """Audio tracks, and video tracks whose clips are known to carry sound, in timeline order;
+    and the sources not known yet (to probe in the background)."""
+    out, unknown = [], set()
     for track in project.tracks:
-        if track.kind == "audio" or (
-            track.kind == "video" and any(_source_has_audio(c.source) for c in track.clips)
-        ):
+        if track.kind == "audio":
             out.append(track)
-    return out
+        elif track.kind == "video":
+            unknown.update(c.source for c in track.clips if c.source not in known)
+            if any(known.get(c.source) for c in track.clips):
+                out.append(track)
+    return out, unknown
 
 
 class LevelMeterWidget(QWidget):
@@ -168,9 +180,14 @@ class TrackRow(QWidget):
 class AudioStrip(QWidget):
     """Master volume, level meter, status line and one M/S row per track with sound."""
 
+    _probed = Signal(object)  # {source: has sound}, from the probe thread
+
     def __init__(self, audio: ProjectAudio, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.audio = audio
+        self._project: Project | None = None
+        self._probing = 0
+        self._probed.connect(self._learnt)
         self.rows: dict[str, TrackRow] = {}
         self._mutes: dict[str, bool] = {}
         self._solos: dict[str, bool] = {}
@@ -219,14 +236,44 @@ class AudioStrip(QWidget):
         self.meter.set_levels(peak, rms)
 
     def set_project(self, project: Project) -> None:
-        """Rebuild the rows; a track that stays keeps its M/S state (the engine keeps it too)."""
+        """Rebuild the rows; a track that stays keeps its M/S state (the engine keeps it too).
+
+        Whether a video clip carries sound is probed in the background (never PyAV on the GUI
+        thread); its track's row appears when the answer comes."""
+        self._project = project
+        tracks, unknown = audio_tracks(project, _HAS_AUDIO)
+        if unknown:
+            self._probing += 1
+            future = _PROBES.submit(_probe, sorted(unknown))
+            future.add_done_callback(self._deliver)
+        self._rebuild(tracks)
+
+    def _deliver(self, future: Future[dict[str, bool]]) -> None:
+        try:
+            self._probed.emit(future.result())
+        except RuntimeError:  # the strip was closed before the answer came
+            pass
+
+    def _learnt(self, found: dict[str, bool]) -> None:
+        self._probing -= 1
+        _HAS_AUDIO.update(found)
+        if self._project is not None:
+            tracks, _ = audio_tracks(self._project, _HAS_AUDIO)
+            if [t.id for t in tracks] != list(self.rows):
+                self._rebuild(tracks)
+
+    @property
+    def probing(self) -> bool:
+        return self._probing > 0
+
+    def _rebuild(self, tracks: list[Track]) -> None:
         for row in self.rows.values():
             self._mutes[row.track_id] = row.mute_button.isChecked()
             self._solos[row.track_id] = row.solo_button.isChecked()
             self.rows_box.removeWidget(row)
             row.deleteLater()
         self.rows = {}
-        for track in audio_tracks(project):
+        for track in tracks:
             row = TrackRow(self.audio, track.id, track.name or track.id, self)
             row.mute_button.setChecked(self._mutes.get(track.id, False))
             row.solo_button.setChecked(self._solos.get(track.id, False))

@@ -73,8 +73,9 @@ def meter_image(strip: AudioStrip) -> QImage:
     return strip.meter.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
 
 
-def test_rows_follow_the_tracks_with_sound(strip: AudioStrip, media: dict[str, Path]) -> None:
-    strip.set_project(project(media))
+def test_rows_follow_the_tracks_with_sound(qtbot: QtBot, strip: AudioStrip, media: dict[str, Path]) -> None:
+    strip.set_project(project(media))  # which clips have sound is probed off the GUI thread
+    qtbot.waitUntil(lambda: not strip.probing)
     assert list(strip.rows) == ["v1", "a1"]  # the silent video track and the text track have no row
     assert [r.name_label.text() for r in strip.rows.values()] == ["Talking", "Music"]
     assert "not the project" in strip.rows["a1"].mute_button.toolTip()
@@ -89,6 +90,7 @@ def test_mute_solo_and_master_reach_the_engine_mixer(
     qtbot: QtBot, strip: AudioStrip, audio: ProjectAudio, media: dict[str, Path]
 ) -> None:
     strip.set_project(project(media))
+    qtbot.waitUntil(lambda: "v1" in strip.rows)
     mixer = audio.engine.mixer
     strip.rows["a1"].mute_button.click()
     assert mixer.controls("a1").muted

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
@@ -134,19 +134,6 @@ def test_the_gui_never_blocks_while_exporting_and_scrubbing(
         lambda: window.player.info is not None and window.player.current_index >= 0, timeout=20000
     )
 
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    meter = QTimer()
-    meter.setTimerType(Qt.TimerType.PreciseTimer)
-    meter.timeout.connect(tick)
     positions = iter(np.tile(np.linspace(0.0, 1.5, 12), 200))
     scrubber = QTimer()
     scrubber.timeout.connect(lambda: window.timeline.view.move_playhead(float(next(positions))))
@@ -156,7 +143,6 @@ def test_the_gui_never_blocks_while_exporting_and_scrubbing(
     dialog.preset.setCurrentIndex(dialog.preset.findData("canvas"))
     frames_during_export: list[int] = []
     window.player.frameShown.connect(lambda index, _t: frames_during_export.append(index))
-    meter.start(5)
     scrubber.start(30)
     shown_before = window.player.current_index
     with qtbot.waitSignal(dialog.finished_export, timeout=EXPORT_TIMEOUT_MS) as done:
@@ -164,14 +150,13 @@ def test_the_gui_never_blocks_while_exporting_and_scrubbing(
         assert dialog.process is not None and dialog.process.processId() not in (0, os.getpid())
     exported_while = len(frames_during_export)
     scrubber.stop()
-    meter.stop()
     qtbot.waitUntil(lambda: "(" in dialog.encoder_label.text(), timeout=60000)
     assert "264" in dialog.encoder_label.text()  # probed in a child process, e.g. "libx264 (software)"
     dialog.close()
     window.close()
     assert done.args[0] is True, dialog.status.text()
-    assert shown_before >= 0 and len(gaps) > 50
+    assert shown_before >= 0
     # what a creator sees: the preview kept following the scrub while the export ran in its own
-    # process (the event loop's longest gap is a timing figure: bench/, not a test)
+    # process; that the GUI thread never waited meanwhile is the thread guard's job (conftest)
     assert exported_while >= 3, exported_while
     assert len(set(frames_during_export)) >= 2
