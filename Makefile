@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench venv clean screenshot
+.PHONY: run test lint bench venv clean screenshot wheel-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check studio backend_stub tests bench plugins
 	$(BIN)/ruff format --check studio backend_stub tests bench plugins
 
+# Build the sdist and wheel, install the wheel into a fresh venv outside the checkout and run it
+# there (doctor, a render with text compared with the checkout's, an old profile); about a minute.
+wheel-check: $(STAMP)
+	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_TESTING=1 CREATOR_STUDIO_WHEEL_CHECK=1 \
+		$(BIN)/python -m pytest tests/packaging -m wheel -p no:cacheprovider $(PYTEST_ARGS)
+
 bench: $(STAMP)
 	@set -e; for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done
 
@@ -35,4 +41,4 @@ screenshot: $(STAMP)
 		tests/ui/test_analytics.py::test_analytics_screenshot_light_and_dark -q
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-FONT = ROOT / "resources" / "fonts" / "DejaVuSans.ttf"
+from studio.resources import resource as shipped_resource  # noqa: E402
+
+FONT = shipped_resource("fonts", "DejaVuSans.ttf")
 W, H, FPS = 1080, 1920, 30
 A_LEN, B_IN, XFADE = 15.5, 1.0, 1.0
 

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from importlib import metadata
 from typing import Any
 
+from studio import __version__
+
 QT_DISTRIBUTIONS = ("PySide6-Essentials", "PySide6")
 
 
@@ -35,7 +37,7 @@ def _dist_version(*names: str) -> str | None:
 
 def versions() -> dict[str, Any]:
     out: dict[str, Any] = {
-        "creator_studio": _dist_version("creator-studio"),
+        "creator_studio": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "qt": _dist_version(*QT_DISTRIBUTIONS),
@@ -196,6 +198,7 @@ def audio_devices() -> dict[str, Any]:
 
 def data_dirs() -> dict[str, str]:
     from studio.config import app_paths
+    from studio.resources import resource_dir
 
     paths = app_paths()
     return {
@@ -206,6 +209,7 @@ def data_dirs() -> dict[str, str]:
         "logs": str(paths.logs),
         "plugins": str(paths.plugins),
         "models": str(paths.models),
+        "resources": str(resource_dir()),  # the shipped fonts, looks and stickers
     }
 
 
@@ -235,6 +239,21 @@ def collect() -> dict[str, Any]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--export-encoder",
+        action="store_true",
+        help='only name the H.264 encoder an export would use, as JSON {"name", "hardware"}',
+    )
+
+
+def export_encoder() -> dict[str, Any]:
+    """The H.264 encoder an export picks and whether it is a hardware one (the export dialog
+    asks this in a child process). Raises MediaError when none works."""
+    from studio.media.encoders import pick_encoder, probe_video_encoders
+
+    chosen = pick_encoder("h264")
+    status = next((s for s in probe_video_encoders() if s.name == chosen), None)
+    return {"name": chosen, "hardware": bool(status and status.hardware)}
 
 
 def _mark(ok: bool) -> str:
@@ -272,6 +291,15 @@ def report_lines(doc: dict[str, Any]) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "export_encoder", False):
+        from studio.media.errors import MediaError
+
+        try:
+            print(json.dumps(export_encoder()))
+        except MediaError as exc:
+            print(f"creator-studio doctor: {exc}", file=sys.stderr)
+            return 1
+        return 0
     doc = collect()
     if args.json:
         print(json.dumps(doc, indent=2))

@@ -21,12 +21,17 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from studio.render import fonts
 from studio.render.yuv import blend_sprite, rgb_to_i420_bt709
+from studio.resources import resource
 
 log = logging.getLogger(__name__)
 
-FONTS_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
-REGULAR_FONT = FONTS_DIR / "DejaVuSans.ttf"
-BOLD_FONT = FONTS_DIR / "DejaVuSans-Bold.ttf"
+REGULAR_FONT_FILE = "DejaVuSans.ttf"
+BOLD_FONT_FILE = "DejaVuSans-Bold.ttf"
+
+
+def bundled_font(file_name: str) -> Path:
+    """A font shipped with the app (see :mod:`studio.resources`)."""
+    return resource("fonts", file_name)
 
 
 def resolve_font(name: str | None, bold: bool = False) -> Path:
@@ -35,12 +40,12 @@ def resolve_font(name: str | None, bold: bool = False) -> Path:
         candidate = Path(name)
         if candidate.suffix.lower() in (".ttf", ".otf") and candidate.is_file():
             return candidate
-        bundled = FONTS_DIR / f"{name}.ttf"
+        bundled = bundled_font(f"{name}.ttf")
         if bundled.is_file():
             return bundled
         if "bold" in name.lower():
-            return BOLD_FONT
-    return BOLD_FONT if bold else REGULAR_FONT
+            return bundled_font(BOLD_FONT_FILE)
+    return bundled_font(BOLD_FONT_FILE if bold else REGULAR_FONT_FILE)
 
 
 @lru_cache(maxsize=32)

@@ -15,7 +15,6 @@ import logging
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import IO, Any
 
 import httpx
 
+from studio.process import worker_command
 from studio.sync.platform import PlatformConfig, stand_in_config
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,7 @@ class DemoBackend:
         return stand_in_config(base_url, info["app"]["client_key"], info["app"]["client_secret"])
 
     def _spawn(self) -> PlatformConfig:
-        command = [
-            sys.executable,
-            "-m",
-            "backend_stub",
+        command = worker_command(
             "--port",
             "0",
             "--data-dir",
@@ -106,7 +103,8 @@ class DemoBackend:
             str(self.clock_speed),
             "--pause-while-down",
             "--exit-with-parent",
-        ]
+            module="backend_stub",
+        )
         env = dict(os.environ)
         try:
             process = subprocess.Popen(

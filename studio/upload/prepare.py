@@ -13,12 +13,12 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.process import worker_command
 from studio.upload.chunks import MAX_FILE
 
 CONTAINERS = ("mp4", "mov", "webm")
@@ -94,7 +94,7 @@ def render(
 ) -> Path:
     """``creator-studio render ARGS -o OUT --progress json`` in a child process."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "studio", "render", *args, "-o", str(out), "--progress", "json"]
+    command = worker_command("render", *args, "-o", str(out), "--progress", "json")
     child = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
     )

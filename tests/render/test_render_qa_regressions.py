@@ -292,10 +292,10 @@ def test_r5_characters_no_font_has_are_named_once() -> None:
 
 @pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig is not installed")
 def test_r5_fallback_font_draws_what_the_bundled_one_lacks() -> None:
-    from studio.render.text import REGULAR_FONT, TextLook, TextSprite
+    from studio.render.text import TextLook, TextSprite, resolve_font
 
     bundled = subprocess.run(
-        ["fc-query", "-f", "%{charset}", str(REGULAR_FONT)], capture_output=True, text=True
+        ["fc-query", "-f", "%{charset}", str(resolve_font(None))], capture_output=True, text=True
     ).stdout
     candidates = ["\U0001d49c", "\U0001d504", "\u2a00", "\u2a0c", "\u27c8"]
     found = [c for c in candidates if _has_font_for(c) and f"{ord(c):x}" not in bundled]
@@ -303,7 +303,7 @@ def test_r5_fallback_font_draws_what_the_bundled_one_lacks() -> None:
         pytest.skip("needs a system font covering a character DejaVu Sans lacks, and none for 中")
 
     def alpha(text: str) -> np.ndarray:
-        look = TextLook(text, str(REGULAR_FONT), 48, (255, 255, 255, 255), None, 0, None, "center", 300)
+        look = TextLook(text, str(resolve_font(None)), 48, (255, 255, 255, 255), None, 0, None, "center", 300)
         return TextSprite(look).alphas[0]
 
     drawn, boxed = alpha(found[0]), alpha("中")  # 中: no font has it, drawn as DejaVu's box

@@ -29,7 +29,7 @@ from studio.effects.api import (
 )
 from studio.effects.face import FACE_CACHE, ClipFaces, DetectorSettings, FaceBox
 from studio.effects.imaging import i420_planes
-from studio.effects.resources import resources_dir, shipped
+from studio.resources import resource, shipped
 
 DETECT_EVERY = IntParam(
     "detect_every",
@@ -131,7 +131,7 @@ def load_sticker(path: str) -> np.ndarray:
 @functools.lru_cache(maxsize=1)
 def sticker_anchors() -> dict[str, dict[str, float]]:
     try:
-        return json.loads((resources_dir() / "stickers" / "stickers.json").read_text(encoding="utf-8"))
+        return json.loads(resource("stickers", "stickers.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from studio.effects.api import ChoiceParam, FileParam, Filter, FloatParam, ParamError
 from studio.effects.cube import CubeApplier, applier_for, identity_table
-from studio.effects.resources import shipped
+from studio.resources import resource, shipped
 
 LOOKS = ("none", "teal-orange", "warm-film", "faded", "mono-contrast")
 
@@ -17,7 +17,9 @@ LOOKS = ("none", "teal-orange", "warm-film", "faded", "mono-contrast")
 def look_path(name: str) -> str:
     path = shipped("luts", ".cube").get(name)
     if path is None:
-        raise ParamError(f"the look '{name}' is not installed (resources/luts/{name}.cube is missing)")
+        raise ParamError(
+            f"the look '{name}' is not installed ({resource('luts', name + '.cube')} is missing)"
+        )
     return str(path)
 
 

@@ -1,6 +1,6 @@
-"""Generate the looks that ship in resources/luts (17-point 3D .cube files: smooth looks need no more).
+"""Generate the looks that ship in studio/resources/luts (17-point 3D .cube files: smooth looks need no more).
 
-Run: .venv/bin/python resources/luts/make_luts.py
+Run: .venv/bin/python studio/resources/luts/make_luts.py
 Each look is plain maths on the identity grid, so the files are reproducible and licence-free.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from studio.effects.cube import identity_table, write_cube
 

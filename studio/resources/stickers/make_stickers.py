@@ -1,6 +1,6 @@
-"""Draw the stickers that ship in resources/stickers with Pillow, plus their face anchors.
+"""Draw the stickers that ship in studio/resources/stickers with Pillow, plus their face anchors.
 
-Run: .venv/bin/python resources/stickers/make_stickers.py
+Run: .venv/bin/python studio/resources/stickers/make_stickers.py
 ``stickers.json`` says where each sticker sits on a face: ``width`` in face widths and ``dy``
 (vertical offset of the sticker's centre from the face centre) in face heights.
 """
