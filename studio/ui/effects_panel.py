@@ -535,6 +535,8 @@ class EffectsPanel(QWidget):
         given = self._frame_rgb
         source = self._preview_source() if given is None else None
         self._thumb_key = source
+        clip = self._clip()
+        span = (clip.in_point, clip.out_point) if clip is not None else (0.0, 0.0)
         classes = list(self.registry.classes())
         registry = self.registry
 
@@ -542,12 +544,13 @@ class EffectsPanel(QWidget):
             image, kind = (given, "current frame") if given is not None else (None, "")
             if image is None and source is not None:
                 try:
-                    from studio.media.thumbnails import thumbnail
+                    from studio.ui.representative_frame import representative_rgb
 
-                    image = fit_thumbnail(
-                        thumbnail(source[0], source[1], max_size=(THUMB_W * 2, THUMB_H * 2))
+                    rgb, at_time = representative_rgb(
+                        source[0], source[1], span, (THUMB_W * 2, THUMB_H * 2), ctx.check
                     )
-                    kind = "current frame"
+                    image = fit_thumbnail(rgb)
+                    kind = "current frame" if at_time else "a frame of the clip (black at the playhead)"
                 except Exception as exc:
                     log.info("filter previews use the sample picture: %s", exc)
             if image is None:

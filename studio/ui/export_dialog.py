@@ -1,17 +1,17 @@
 """Export dialog: preset, encoder, size estimate; the render runs in a worker process.
 
-The project is written to a temporary JSON file and ``python -m studio render`` runs in a
-``QProcess`` with ``--progress json``; its progress lines drive the bar and the ETA, so the GUI
-only reads pipes and stays responsive (the Shotcut ``JobQueue`` shape, not OpenShot's export loop
-on the GUI thread). Cancel asks the process to stop (SIGTERM: the CLI removes its temporary
-file) and kills it if it does not; a failure shows the CLI's last stderr line.
+The project is written to a temporary JSON file and ``creator-studio render`` runs in a
+``QProcess`` (the command from :func:`studio.process.worker_command`) with ``--progress json``;
+its progress lines drive the bar and the ETA, so the GUI only reads pipes and stays responsive
+(the Shotcut ``JobQueue`` shape, not OpenShot's export loop on the GUI thread). Cancel asks the
+process to stop (SIGTERM: the CLI removes its temporary file) and kills it if it does not; a
+failure shows the CLI's last stderr line.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.project import Project
 from studio.jobs.runner import JobRunner
+from studio.process import worker_command
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +60,9 @@ def format_eta(seconds: float | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d} left"
 
 
-ENCODER_PROBE = """
-import json
-from studio.media.encoders import pick_encoder, probe_video_encoders
-chosen = pick_encoder("h264")
-status = next((s for s in probe_video_encoders() if s.name == chosen), None)
-print(json.dumps({"name": chosen, "hardware": bool(status and status.hardware)}))
-"""
-
-
 def render_command(project_json: Path, output: Path, preset: str) -> list[str]:
-    """Arguments after the interpreter for the worker process."""
-    return [
-        "-m",
-        "studio",
+    """The worker process's command line (program first)."""
+    return worker_command(
         "render",
         str(project_json),
         "-o",
@@ -81,7 +71,7 @@ def render_command(project_json: Path, output: Path, preset: str) -> list[str]:
         preset,
         "--progress",
         "json",
-    ]
+    )
 
 
 class ExportDialog(QDialog):
@@ -215,7 +205,8 @@ class ExportDialog(QDialog):
         probe.setProcessEnvironment(self._environment())
         probe.finished.connect(lambda code, _status, p=probe: self._encoders_probed(p, code))
         self._probe = probe
-        probe.start(sys.executable, ["-c", ENCODER_PROBE])
+        program, *arguments = worker_command("doctor", "--export-encoder")
+        probe.start(program, arguments)
 
     def _encoders_probed(self, probe: QProcess, code: int) -> None:
         out = bytes(probe.readAllStandardOutput().data()).decode("utf-8", "replace").strip()
@@ -232,11 +223,8 @@ class ExportDialog(QDialog):
 
     @staticmethod
     def _environment() -> QProcessEnvironment:
-        """This environment, with the app's own folder first on the module path."""
-        env = QProcessEnvironment.systemEnvironment()
-        root = str(Path(__file__).resolve().parents[2])
-        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH")) if p))
-        return env
+        """This environment as it is: the worker finds the app where this process did."""
+        return QProcessEnvironment.systemEnvironment()
 
     def _show_encoder(self, text: str) -> None:
         try:
@@ -286,10 +274,9 @@ class ExportDialog(QDialog):
         self.preset.setEnabled(False)
         self.output.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        log.info(
-            "export: %s %s", sys.executable, " ".join(render_command(project_json, output, self.preset_name))
-        )
-        process.start(sys.executable, render_command(project_json, output, self.preset_name))
+        program, *arguments = render_command(project_json, output, self.preset_name)
+        log.info("export: %s %s", program, " ".join(arguments))
+        process.start(program, arguments)
         return True
 
     def _read_stdout(self) -> None:
@@ -432,6 +419,14 @@ class ExportDialog(QDialog):
             self.cancel()
             process.waitForFinished(KILL_AFTER_MS + 1000)
         super().closeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape closes the dialog; while an export runs it only says how to stop it."""
+        if event.matches(QKeySequence.StandardKey.Cancel) and self.process is not None:
+            event.accept()
+            self.status.setText("The export is still running: click Cancel to stop it.")
+            return
+        super().keyPressEvent(event)
 
     def reject(self) -> None:
         if self.process is not None:

@@ -2,8 +2,9 @@
 
 The project lives in a core ``History``; the timeline, the inspector and the menus change it
 only through edits, and every change re-renders the preview (debounced) through
-:class:`ProjectSource`. Double-clicking a file in the bin previews that file alone; touching
-the timeline brings the project back into the player.
+:class:`ProjectSource`. The preview's "Source | Project" bar says which is shown: double-clicking
+a file in the bin previews that file alone (Source); touching the timeline, dropping media on
+it or the Project button brings the project back into the player.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from studio.ui.inspector import Inspector
 from studio.ui.jobs import JobsStatus, Op, make_gui_runner
 from studio.ui.media_bin import MediaBin, file_filter, local_paths
 from studio.ui.player import Player
+from studio.ui.preview_mode import PROJECT, SOURCE, PreviewModeBar
 from studio.ui.project_preview import ProjectSource
 from studio.ui.text_tools import (
     DEFAULT_TEXT,
@@ -92,12 +94,9 @@ def is_vertical(canvas: Canvas) -> bool:
 
 
 def app_version() -> str:
-    from importlib import metadata
+    from studio import __version__
 
-    try:
-        return metadata.version("creator-studio")
-    except metadata.PackageNotFoundError:
-        return "dev"
+    return __version__
 
 
 def _doctor_in_child() -> dict[str, Any]:
@@ -105,11 +104,10 @@ def _doctor_in_child() -> dict[str, Any]:
     which can deadlock a process that is decoding on other threads (the player)."""
     import json
     import subprocess
-    import sys
 
-    done = subprocess.run(
-        [sys.executable, "-m", "studio", "doctor", "--json"], capture_output=True, text=True, timeout=120
-    )
+    from studio.process import worker_command
+
+    done = subprocess.run(worker_command("doctor", "--json"), capture_output=True, text=True, timeout=120)
     try:
         return dict(json.loads(done.stdout))
     except ValueError:
@@ -173,9 +171,12 @@ class MainWindow(QMainWindow):
         player_box = QWidget()
         box = QVBoxLayout(player_box)
         box.setContentsMargins(0, 0, 0, 0)
+        self.preview_bar = PreviewModeBar()
+        box.addWidget(self.preview_bar)
         box.addWidget(self.player, 1)
         box.addWidget(self.audio_strip)
         self._showing_project = False
+        self._source_path: str | None = None
         self._resume_at: float | None = None
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.jobs_status)
 
         self.bin.openRequested.connect(self.open_in_player)
+        self.preview_bar.projectRequested.connect(self.show_project)
+        self.preview_bar.sourceRequested.connect(self._source_requested)
         self.bin.importFailed.connect(self._import_failed)
         self.bin.message.connect(self.show_message)
         self.player.errorOccurred.connect(lambda message: self.show_message(f"Preview: {message}"))
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
         self.projectChanged.connect(lambda: self.audio_strip.set_project(self.project))
         view = self.timeline.view
         view.playheadMoved.connect(self.seek_project)
+        view.pressed.connect(lambda: None if self._showing_project else self.show_project())
         view.mediaDropped.connect(self.add_media)
         view.message.connect(self.show_message)
         view.selectionChanged.connect(
@@ -478,6 +482,8 @@ class MainWindow(QMainWindow):
         self._update_edit_actions()
         self._update_title()
         self.timeline.view.fps = self.project.canvas.fps
+        if self._showing_project:
+            self.preview_bar.set_mode(PROJECT, self.project.title)
         self._preview_timer.start()
         self.projectChanged.emit()
 
@@ -511,6 +517,7 @@ class MainWindow(QMainWindow):
         self.source.update(self.project)
         self.source.full_quality = not self.player.is_playing
         self._showing_project = True
+        self.preview_bar.set_mode(PROJECT, self.project.title)
         self._reopen_project(self.timeline.view.playhead)
         self._update_safe_area()
 
@@ -691,7 +698,8 @@ class MainWindow(QMainWindow):
             if group is None:
                 self.show_message("None of those files can go on the timeline")
                 return
-            self.timeline_model.do(group)
+            if self.timeline_model.do(group) and not self._showing_project:
+                self.show_project()
 
         Op(self.runner, probe_all, name="Add clips").success(place).failure(
             lambda exc: self.show_message(f"Could not add the clips: {exc}")
@@ -810,6 +818,8 @@ class MainWindow(QMainWindow):
         )
         self.export_dialog = dialog
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()  # keys (Escape) go to it, not to the editor behind
         return dialog
 
     # ------------------------------------------------------------------ accounts
@@ -915,11 +925,22 @@ class MainWindow(QMainWindow):
     def open_in_player(self, path: str) -> None:
         """Preview one file from the bin on its own (the project comes back on a timeline click)."""
         self._showing_project = False
+        self._source_path = path
+        self.preview_bar.set_mode(SOURCE, Path(path).name)
         self.source.full_quality = False
         self.player.view.set_safe_area(False)
         self.player.attach_audio(None)
         self.player.open_clip(path)
         self.show_message(f"Previewing {Path(path).name}")
+
+    def _source_requested(self) -> None:
+        """The Source button: the selected bin clip, else the one previewed last."""
+        chosen = next((e.path for e in self.bin.selected_entries() if e.previewable), self._source_path)
+        if chosen is None:
+            self.preview_bar.set_mode(PROJECT, self.project.title)
+            self.show_message("Double-click a clip in the media bin to preview it on its own")
+            return
+        self.open_in_player(chosen)
 
     def _import_failed(self, path: str, message: str) -> None:
         self.show_message(f"Could not import {Path(path).name}: {message}")
@@ -959,17 +980,30 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.import_files(paths)
 
-    def restore_layout(self) -> None:
-        """Window geometry and splitter/dock state from the settings (base64, Qt's own format)."""
+    def restore_layout(self, *, fill_screen: bool = True) -> None:
+        """Window geometry and splitter/dock state from the settings (base64, Qt's own format);
+        with none saved (the first start) the window fills the screen unless ``fill_screen`` is off."""
         geometry = self.settings.extra.get("window_geometry")
-        if isinstance(geometry, str) and geometry:
-            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        saved = isinstance(geometry, str) and bool(geometry)
+        restored = saved and self.restoreGeometry(QByteArray.fromBase64(str(geometry).encode("ascii")))
+        if not restored and fill_screen:
+            self.fill_screen()
         if self.settings.window_state:
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode("ascii")))
         for key, splitter in (("main_splitter", self.splitter), ("editor_splitter", self.vsplitter)):
             state = self.settings.extra.get(key)
             if isinstance(state, str) and state:
                 splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))
+
+    def fill_screen(self) -> None:
+        """First start: the whole available screen (maximized; un-maximized, most of it)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        self.resize(area.size() * 0.9)
+        self.move(area.center() - self.rect().center())
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def save_layout(self) -> None:
         self.settings.extra["window_geometry"] = bytes(self.saveGeometry().toBase64()).decode("ascii")

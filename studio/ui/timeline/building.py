@@ -11,6 +11,7 @@ from typing import Any
 
 from studio.core.edits import AddClip, AddTrack, Edit, SetParams
 from studio.core.project import AudioClip, Project, VideoClip, new_id
+from studio.ui.timeline.magnetic import insert_edits, main_track
 from studio.ui.timeline.model import Group
 
 STILL_SECONDS = 3.0
@@ -51,16 +52,22 @@ def place_media(
     label: str = "Add clips",
 ) -> Group | None:
     """Clips for ``media`` (MediaInfo objects) end to end from ``at``: pictures on a video
-    track (``track_id`` when it is one), audio-only files on an audio track."""
+    track (``track_id`` when it is one), audio-only files on an audio track. On the main video
+    track they go in at the clip boundary nearest ``at`` and the clips after them ripple."""
     edits: list[Edit] = []
     made: dict[str, str] = {}
     t = {"video": at, "audio": at}
+    main = main_track(project)
+    on_main: list[VideoClip] = []
     for info in media:
         length = media_length(info)
         if info.video is not None:
             tid = _track_for(project, "video", track_id, edits, made)
             clip: Any = VideoClip(new_id(), info.path, 0.0, length, t["video"], fit=fit)
             t["video"] += length
+            if tid == (main.id if main is not None else made.get("video")):
+                on_main.append(clip)
+                continue
         elif info.audio is not None:
             tid = _track_for(project, "audio", track_id, edits, made)
             clip = AudioClip(new_id(), info.path, 0.0, length, t["audio"])
@@ -68,6 +75,9 @@ def place_media(
         else:
             continue
         edits.append(AddClip(tid, clip))
+    if on_main:
+        main_id = main.id if main is not None else made["video"]
+        edits += insert_edits(project, main_id, on_main, at)
     return Group(edits, label) if edits else None
 
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 from studio.core.edits import AddClip, AddTrack, Edit, MoveClip, RemoveClip, RippleDelete, SplitClip, TrimClip
 from studio.core.project import AudioClip, TextItem, Track, VideoClip, new_id
 from studio.ui.timeline.items import ThumbnailCache, WaveformPainter, WaveformStore, paint_thumbnails
+from studio.ui.timeline.magnetic import remove_edits
 from studio.ui.timeline.model import Group, SetMarkers, TimelineModel
 
 HEADER_W = 84
@@ -96,6 +97,7 @@ class TimelineView(QWidget):
     viewChanged = Signal()  # zoom or scroll
     mediaDropped = Signal(list, float, object)  # paths, timeline time, track id or None
     message = Signal(str)
+    pressed = Signal()  # a mouse press anywhere on the timeline
 
     def __init__(
         self,
@@ -320,8 +322,12 @@ class TimelineView(QWidget):
         return self._do(edits, f"Split {len(edits)} clips")
 
     def delete_selection(self) -> bool:
-        edits: list[Edit] = [RemoveClip(e.id) for _, e in self.selected_elements()]
-        return self._do(edits, f"Delete {len(edits)} clips")
+        """Delete the selection; on the magnetic main track the clips after it close the gap."""
+        chosen = [e for _, e in self.selected_elements()]
+        edits: list[Edit] = [RemoveClip(e.id) for e in chosen]
+        if edits:
+            edits += remove_edits(self.model.project, {e.id for e in chosen})
+        return self._do(edits, "Delete clip" if len(chosen) == 1 else f"Delete {len(chosen)} clips")
 
     def ripple_delete(self) -> bool:
         chosen = sorted((e for _, e in self.selected_elements()), key=lambda e: -e.start)
@@ -394,6 +400,7 @@ class TimelineView(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.pressed.emit()
         pos = event.position()
         mods = event.modifiers()
         if pos.y() < RULER_H and pos.x() >= HEADER_W:

@@ -1,0 +1,74 @@
+"""The magnetic main track: the bottom video track holds its clips end to end from 0.
+
+Dropping media on it inserts at the clip boundary nearest the drop and ripples the clips after
+it; deleting from it closes the gap. Other tracks (overlay video, text, audio) keep free
+placement. Everything here returns core edits, so each gesture stays one undo step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from studio.core.edits import AddClip, Edit, MoveClip
+from studio.core.project import Project, Track
+
+EPS = 1e-6
+
+
+def main_track(project: Project) -> Track | None:
+    """The first (bottom) video track, or None when the project has none."""
+    return next((t for t in project.tracks if t.kind == "video"), None)
+
+
+def is_main(project: Project, track_id: str | None) -> bool:
+    main = main_track(project)
+    return main is not None and main.id == track_id
+
+
+def insertion_index(clips: Sequence[Any], at: float) -> int:
+    """Where a drop at ``at`` goes among ``clips`` (sorted by start): the nearest boundary."""
+    best, best_gap = 0, abs(at)
+    for k in range(1, len(clips) + 1):
+        for boundary in (clips[k - 1].end, clips[k].start if k < len(clips) else None):
+            if boundary is not None and abs(at - boundary) < best_gap - EPS:
+                best, best_gap = k, abs(at - boundary)
+    return best
+
+
+def pack_edits(order: Sequence[Any]) -> list[Edit]:
+    """Moves that lay existing ``order`` end to end from 0 (only clips whose start changes)."""
+    edits: list[Edit] = []
+    t = 0.0
+    for clip in order:
+        if abs(clip.start - t) > EPS:
+            edits.append(MoveClip(clip.id, t))
+        t += clip.end - clip.start
+    return edits
+
+
+def insert_edits(project: Project, track_id: str, clips: Sequence[Any], at: float) -> list[Edit]:
+    """Add ``clips`` (new, in order) to the main track at the boundary nearest ``at``, packed.
+    The track may be one the same gesture is creating (then it is empty)."""
+    track = next((t for t in project.tracks if t.id == track_id), None)
+    existing = sorted(track.clips, key=lambda c: c.start) if track is not None else []
+    k = insertion_index(existing, at)
+    t = sum(c.end - c.start for c in existing[:k])
+    edits: list[Edit] = pack_edits(existing[:k])
+    for clip in clips:
+        clip.start = t
+        t += clip.end - clip.start
+    moves: list[Edit] = []
+    for clip in existing[k:]:
+        if abs(clip.start - t) > EPS:
+            moves.append(MoveClip(clip.id, t))
+        t += clip.end - clip.start
+    return edits + list(reversed(moves)) + [AddClip(track_id, clip) for clip in clips]
+
+
+def remove_edits(project: Project, removed: set[str]) -> list[Edit]:
+    """Moves that close the gaps left on the main track once ``removed`` ids are gone."""
+    main = main_track(project)
+    if main is None or not any(c.id in removed for c in main.clips):
+        return []
+    return pack_edits([c for c in sorted(main.clips, key=lambda c: c.start) if c.id not in removed])
