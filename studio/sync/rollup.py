@@ -1,7 +1,7 @@
 """How much each counter changed, per account and quarter hour: the dashboard's views without a scan.
 
 A counter's change is known between two consecutive snapshots of one post (ordered by
-``observed_at``, then ``view_count``, then ``source``); it is counted at the later snapshot's time.
+``observed_at``, then ``source``: the primary key's order); it is counted at the later snapshot's time.
 ``view_changes`` holds, per account and 900-second bucket of platform time, the sum of those changes
 and how many pairs gave one (``*_n``), for views, comments and shares. Every time zone's offset is
 a multiple of 15 minutes, so a bucket never straddles a local midnight and any zone's days are
@@ -203,7 +203,7 @@ def first_snapshots_sql(offset: str) -> str:
       SUM(comment_count), COUNT(comment_count), SUM(share_count), COUNT(share_count)
     FROM (
       SELECT s.observed_at, s.view_count, s.comment_count, s.share_count,
-        ROW_NUMBER() OVER (PARTITION BY s.video_id ORDER BY s.view_count, s.source) AS rn
+        ROW_NUMBER() OVER (PARTITION BY s.video_id ORDER BY s.source) AS rn
       FROM videos x CROSS JOIN video_snapshots s ON s.account_id = x.account_id
         AND s.video_id = x.video_id AND s.observed_at = (SELECT MIN(r.observed_at) FROM video_snapshots r
           WHERE r.account_id = x.account_id AND r.video_id = x.video_id)

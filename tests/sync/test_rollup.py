@@ -37,7 +37,7 @@ def expected(snaps: list[tuple[Any, ...]]) -> dict[int, tuple[int, int, int, int
     for post in {s[0] for s in first.values()}:
         mine = sorted(
             (s for s in first.values() if s[0] == post),
-            key=lambda s: (s[1], -1 if s[3] is None else s[3], s[2]),
+            key=lambda s: (s[1], s[2]),
         )
         for prev, cur in itertools.pairwise(mine):
             bucket = int((T0 + cur[1] * 60) // rollup.BUCKET) * rollup.BUCKET
