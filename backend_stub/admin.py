@@ -9,19 +9,31 @@ import json
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from .auth import AuthFirstRoute, RequireToken
 from .engagement import iso_day
 from .envelope import ApiError, ok
-from .models import ClockBody, DisconnectBody, InboxPostBody, RedirectUrisBody, ReplayBody, WebhookTargetBody
-from .posting import ENVELOPE_RESPONSES, privacy_options
+from .models import (
+    ClockBody,
+    DisconnectBody,
+    Envelope,
+    InboxPostBody,
+    RedirectUrisBody,
+    ReplayBody,
+    WebhookTargetBody,
+    api_responses,
+)
+from .posting import privacy_options
 from .processing import LISTED, publish_video
 from .redirects import RedirectUriError, check_registration
-from .state import StubState, publish_type
+from .state import Grant, StubState, publish_type
 from .webhooks import check_target
 
-router = APIRouter(prefix="/_stub", tags=["stand-in admin (not part of the platform API)"])
+router = APIRouter(
+    prefix="/_stub", tags=["stand-in admin (not part of the platform API)"], route_class=AuthFirstRoute
+)
 JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "JSON"},
     400: {"description": "bad input"},
@@ -281,16 +293,15 @@ def _days(stub: StubState, days: int) -> list[int]:
     return list(range(today - days + 1, today + 1))
 
 
-@router.get("/insights/videos/{video_id}", responses=ENVELOPE_RESPONSES)
+@router.get("/insights/videos/{video_id}", responses=api_responses(Envelope, e400="`invalid_params`."))
 def video_insights(
     request: Request,
+    grant: Annotated[Grant, Depends(RequireToken(("video.list",), "video_query"))],
     video_id: str,
     days: Annotated[int, Query(ge=1, le=365)] = 28,
-    authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Daily series for one of the caller's videos (stand-in for TikTok Studio's per-post analytics)."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.list",), "video_query")
     row = stub.db.one("SELECT * FROM videos WHERE id = ? AND open_id = ?", (video_id, grant.open_id))
     if row is None:
         raise ApiError(400, "invalid_params", "Unknown video id for this user.")
@@ -310,15 +321,14 @@ def video_insights(
     )
 
 
-@router.get("/insights/account", responses=ENVELOPE_RESPONSES)
+@router.get("/insights/account", responses=api_responses(Envelope, e400="`invalid_params`."))
 def account_insights(
     request: Request,
+    grant: Annotated[Grant, Depends(RequireToken(("user.info.stats",), "user_info"))],
     days: Annotated[int, Query(ge=1, le=365)] = 28,
-    authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Account-level daily series plus the audience's active hours (TikTok Studio's Followers tab)."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("user.info.stats",), "user_info")
     acc = stub.db.one("SELECT * FROM accounts WHERE open_id = ?", (grant.open_id,))
     if acc is None:
         raise ApiError(401, "access_token_invalid", "The account no longer exists.")

@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .auth import api_routes
 from .envelope import ApiError, OAuthError, error_body, error_response, oauth_error_response
 from .faults import FaultMiddleware
 from .state import StubState
@@ -24,13 +26,17 @@ def _validation_message(exc: RequestValidationError) -> str:
         if loc == ("body",) and kind == "missing":
             parts.append("The request body is missing; send a JSON object.")
             continue
-        where = ".".join(str(p) for p in loc if p != "body")
+        where = ".".join(str(p) for p in loc if p not in ("body", "query", "header", "path"))
+        if kind == "string_pattern_mismatch":  # the pattern itself can run to hundreds of characters
+            parts.append(f"{where}: malformed or not one of the documented values (see /openapi.json).")
+            continue
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
     return "; ".join(parts) or "The request is invalid."
 
 
 def create_app(stub: StubState) -> FastAPI:
     from . import admin, display, oauth, posting, upload
+    from .oauth import error_page
 
     app = FastAPI(
         title="Creator Studio platform stand-in",
@@ -44,17 +50,35 @@ def create_app(stub: StubState) -> FastAPI:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message = _validation_message(exc)
+    def bad_request(request: Request, message: str) -> Response:
+        """A 400 about the request itself, in the shape of the endpoint's own errors."""
         path = request.url.path
+        if path == "/v2/auth/authorize/":  # a browser page: HTML, never JSON
+            return error_page(message)
         if path.startswith("/v2/oauth/"):
             return oauth_error_response(
                 OAuthError("invalid_request", message), stub.settings.oauth_error_status
             )
         if path.startswith("/_stub/") and not path.startswith("/_stub/insights/"):
             return JSONResponse({"detail": message}, status_code=400)
-        return JSONResponse(error_body("invalid_params", message), status_code=400)
+        code = "invalid_file_upload" if path == "/upload/" else "invalid_params"
+        return JSONResponse(error_body(code, message), status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return bad_request(request, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:  # FastAPI's "There was an error parsing the body" (e.g. not UTF-8)
+            return bad_request(request, "The request body is not valid JSON.")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route with this path only (authorize has two)
+            path = request.scope["path"]
+            methods = {m for r in api_routes(app.routes) if r.path_regex.match(path) for m in r.methods or ()}
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

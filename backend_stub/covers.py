@@ -22,7 +22,9 @@ def signed_url(base_url: str, key: bytes, kind: str, ident: str, now: float, ttl
 
 
 def verify(key: bytes, kind: str, ident: str, expires: int, signature: str, now: float) -> bool:
-    return expires >= now and hmac.compare_digest(sign(key, kind, ident, expires), signature)
+    return expires >= now and hmac.compare_digest(
+        sign(key, kind, ident, expires).encode(), signature.encode()
+    )
 
 
 def draw(path: Path, label: str, seed_text: str, size: tuple[int, int] = (180, 320)) -> None:

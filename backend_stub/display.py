@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import html
+import re
 import sqlite3
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from .auth import AuthFirstRoute, RequireToken
 from .covers import AVATAR_TTL_S, COVER_TTL_S, draw, signed_url, verify
 from .envelope import ApiError, ok
-from .models import VideoListBody, VideoQueryBody
-from .posting import ENVELOPE_RESPONSES
+from .models import (
+    UserEnvelope,
+    VideoListBody,
+    VideoListEnvelope,
+    VideoQueryBody,
+    VideoQueryEnvelope,
+    api_responses,
+)
 from .processing import LISTED
-from .state import StubState
+from .state import Grant, StubState
 
-router = APIRouter(tags=["display"])
+router = APIRouter(tags=["display"], route_class=AuthFirstRoute)
+FIELDS_400 = (
+    "`invalid_params` (e.g. `fields`), `scope_permission_missed` (a field needs a scope not granted)."
+)
 USER_FIELDS: dict[str, str] = {
     "open_id": "user.info.basic",
     "union_id": "user.info.basic",
@@ -57,14 +68,17 @@ def _state(request: Request) -> StubState:
     return request.app.state.stub
 
 
-def _fields(raw: str | None, known: tuple[str, ...] | dict[str, str]) -> list[str]:
-    names = [f.strip() for f in (raw or "").split(",") if f.strip()]
-    if not names:
-        raise ApiError(400, "invalid_params", "fields is required.")
-    unknown = [f for f in names if f not in known]
-    if unknown:
-        raise ApiError(400, "invalid_params", f"Unknown fields: {', '.join(unknown)}.")
-    return list(dict.fromkeys(names))
+def fields_query(known: tuple[str, ...] | dict[str, str]) -> Any:
+    """The required ``fields`` parameter: comma-separated names, no blanks; the schema lists them."""
+    names = "|".join(re.escape(name) for name in known)
+    return Query(
+        pattern=f"^(?:{names})(?:,(?:{names}))*$",
+        description=f"Comma-separated field names (no spaces) from: {', '.join(known)}.",
+    )
+
+
+def _fields(raw: str) -> list[str]:
+    return list(dict.fromkeys(raw.split(",")))
 
 
 def account_totals(stub: StubState, open_id: str, base_followers: int, now: float) -> dict[str, int]:
@@ -78,15 +92,14 @@ def account_totals(stub: StubState, open_id: str, base_followers: int, now: floa
     return {"likes": likes, "followers": base_followers + followers, "videos": len(videos)}
 
 
-@router.get("/v2/user/info/", responses=ENVELOPE_RESPONSES)
+@router.get("/v2/user/info/", responses=api_responses(UserEnvelope, e400=FIELDS_400))
 def user_info(
     request: Request,
-    fields: Annotated[str | None, Query(description="comma-separated field names")] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    grant: Annotated[Grant, Depends(RequireToken(("user.info.basic",), "user_info"))],
+    fields: Annotated[str, fields_query(USER_FIELDS)],
 ) -> JSONResponse:
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("user.info.basic",), "user_info")
-    names = _fields(fields, USER_FIELDS)
+    names = _fields(fields)
     missing = sorted({USER_FIELDS[f] for f in names} - grant.scopes)
     if missing:
         raise ApiError(
@@ -152,19 +165,16 @@ def video_object(
     return {name: values[name] for name in names}
 
 
-@router.post("/v2/video/list/", responses=ENVELOPE_RESPONSES)
+@router.post("/v2/video/list/", responses=api_responses(VideoListEnvelope, e400="`invalid_params`."))
 def video_list(
     request: Request,
+    grant: Annotated[Grant, Depends(RequireToken(("video.list",), "video_list"))],
     body: VideoListBody,
-    fields: Annotated[str | None, Query(description="comma-separated field names")] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    fields: Annotated[str, fields_query(VIDEO_FIELDS)],
 ) -> JSONResponse:
     """Public posts, newest first; ``cursor`` is a UTC timestamp in ms (posts strictly before it)."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.list",), "video_list")
-    names = _fields(fields, VIDEO_FIELDS)
-    if not 1 <= body.max_count <= 20:
-        raise ApiError(400, "invalid_params", "max_count must be between 1 and 20.")
+    names = _fields(fields)
     now = stub.now()
     cursor = body.cursor if body.cursor is not None and body.cursor > 0 else int(now * 1000) + 1
     rows = stub.db.all(
@@ -183,20 +193,17 @@ def video_list(
     )
 
 
-@router.post("/v2/video/query/", responses=ENVELOPE_RESPONSES)
+@router.post("/v2/video/query/", responses=api_responses(VideoQueryEnvelope, e400="`invalid_params`."))
 def video_query(
     request: Request,
+    grant: Annotated[Grant, Depends(RequireToken(("video.list",), "video_query"))],
     body: VideoQueryBody,
-    fields: Annotated[str | None, Query(description="comma-separated field names")] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    fields: Annotated[str, fields_query(VIDEO_FIELDS)],
 ) -> JSONResponse:
-    """The caller's own videos by id (up to 20); others' ids are silently left out."""
+    """The caller's own videos by id (1 to 20); others' ids are silently left out."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.list",), "video_query")
-    names = _fields(fields, VIDEO_FIELDS)
+    names = _fields(fields)
     ids = list(dict.fromkeys(body.filters.video_ids))
-    if not 1 <= len(ids) <= 20:
-        raise ApiError(400, "invalid_params", "video_ids takes 1 to 20 ids.")
     now = stub.now()
     rows = stub.db.all(
         f"SELECT * FROM videos WHERE open_id = ? AND id IN ({','.join('?' * len(ids))}) AND create_time_ms <= ?",

@@ -8,12 +8,13 @@ import html
 import json
 import secrets
 import sqlite3
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from .auth import AuthFirstRoute
 from .db import digest
 from .envelope import OAuthError, oauth_error_response
 from .models import OAuthErrorBody, TokenResponse
@@ -22,17 +23,47 @@ from .redirects import matches
 from .seed import PUBLIC_USERNAME
 from .state import StubState
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(tags=["oauth"], route_class=AuthFirstRoute)
 MALFORMED = "The request parameters are malformed."
+GRANT_TYPES = ("authorization_code", "refresh_token")
 OAUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": TokenResponse},
-    400: {"model": OAuthErrorBody},
-    401: {"model": OAuthErrorBody},
+    200: {"model": TokenResponse, "description": "Tokens (flat JSON, `Cache-Control: no-store`)."},
+    400: {
+        "model": OAuthErrorBody,
+        "description": "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`"
+        " (HTTP 200 when the setting `oauth_error_status` is 200).",
+    },
+    401: {"model": OAuthErrorBody, "description": "`invalid_client`: unknown client_key or wrong secret."},
+}
+HTML_ERROR = {
+    "description": "An HTML error page, never a redirect: unknown client_key, unregistered redirect_uri,"
+    " a missing or malformed parameter, a forged or stale consent form.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+REDIRECT = {
+    "description": "Back to the app's redirect_uri with `code`, `scopes` and `state`, or with `error`,"
+    " `error_description` and `state`.",
+    "headers": {
+        "Location": {"description": "redirect_uri?…", "required": True, "schema": {"type": "string"}}
+    },
+}
+AUTHORIZE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The consent page (HTML).",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+    302: REDIRECT,
+    400: HTML_ERROR,
 }
 
 
 def _state(request: Request) -> StubState:
     return request.app.state.stub
+
+
+def error_page(message: str) -> HTMLResponse:
+    """The authorize endpoints' 400 (also for request validation errors, see app.py)."""
+    return _page("Something went wrong", f"<p>{html.escape(message)}</p>", 400)
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -93,13 +124,15 @@ def _issue_code(
     "/v2/auth/authorize/",
     response_model=None,
     response_class=HTMLResponse,
-    responses={302: {"description": "redirect to the app"}},
+    responses=AUTHORIZE_RESPONSES,
 )
 def authorize(
     request: Request,
-    client_key: str | None = None,
+    client_key: Annotated[str, Query(min_length=1, description="The app's client key (registered).")],
+    redirect_uri: Annotated[
+        str, Query(min_length=1, description="One of the app's registered redirect URIs.")
+    ],
     scope: str | None = None,
-    redirect_uri: str | None = None,
     state: str | None = None,
     response_type: str | None = None,
     code_challenge: str | None = None,
@@ -114,7 +147,6 @@ def authorize(
     app = _check_client_and_uri(stub, client_key, redirect_uri)
     if isinstance(app, HTMLResponse):
         return app
-    assert redirect_uri is not None
     echo = {"state": state} if state is not None else {}
     if response_type != "code":
         return _redirect(
@@ -189,18 +221,19 @@ def authorize(
     "/v2/auth/authorize/",
     response_model=None,
     response_class=HTMLResponse,
-    responses={302: {"description": "redirect to the app"}},
+    responses=AUTHORIZE_RESPONSES,
 )
 def consent(
     request: Request,
-    client_key: Annotated[str, Form()] = "",
+    # FastAPI reads an empty form field as a missing one: required means non-empty here
+    client_key: Annotated[str, Form(min_length=1)],
+    redirect_uri: Annotated[str, Form(min_length=1)],
+    code_challenge: Annotated[str, Form(min_length=1)],
+    consent_token: Annotated[str, Form(min_length=1, description="Signs the form's other fields.")],
+    decision: Annotated[Literal["allow", "deny"], Form()],
     scope: Annotated[str, Form()] = "",
-    redirect_uri: Annotated[str, Form()] = "",
     state: Annotated[str, Form()] = "",
-    code_challenge: Annotated[str, Form()] = "",
-    consent_token: Annotated[str, Form()] = "",
     account: Annotated[str, Form()] = "",
-    decision: Annotated[str, Form()] = "",
     granted_scope: Annotated[list[str] | None, Form()] = None,
 ) -> HTMLResponse | RedirectResponse:
     """The consent form's answer: ``decision=allow|deny``, ``account``, ``granted_scope`` (repeated)."""
@@ -209,7 +242,8 @@ def consent(
     if isinstance(app, HTMLResponse):
         return app
     fields = (client_key, scope, redirect_uri, state, code_challenge)
-    if not code_challenge or not hmac.compare_digest(_consent_token(stub, fields), consent_token):
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500)
+    if not hmac.compare_digest(_consent_token(stub, fields).encode(), consent_token.encode()):
         return _page(
             "Something went wrong", "<p>This consent form has expired; start the sign-in again.</p>", 400
         )
@@ -329,9 +363,17 @@ def _refresh_grant(stub: StubState, app: sqlite3.Row, refresh_token: str | None)
 @router.post("/v2/oauth/token/", responses=OAUTH_RESPONSES)
 def token(
     request: Request,
+    grant_type: Annotated[
+        str,
+        Form(
+            # checked below, to answer with the RFC 6749 codes rather than a validation error
+            json_schema_extra={"enum": list(GRANT_TYPES)},
+            description="Another value is 400 `unsupported_grant_type` (`client_credentials`:"
+            " `unauthorized_client`).",
+        ),
+    ],
     client_key: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
-    grant_type: Annotated[str | None, Form()] = None,
     code: Annotated[str | None, Form()] = None,
     redirect_uri: Annotated[str | None, Form()] = None,
     code_verifier: Annotated[str | None, Form()] = None,
@@ -340,8 +382,6 @@ def token(
     """Authorization-code and refresh grants; flat JSON, errors as ``{error, error_description, log_id}``."""
     stub = _state(request)
     try:
-        if not grant_type:
-            raise OAuthError("invalid_request", MALFORMED)
         app = stub.check_client(client_key, client_secret)
         if app is None:
             raise OAuthError("invalid_client", "Client key or secret is invalid.")
@@ -371,19 +411,15 @@ def token(
 )
 def revoke(
     request: Request,
+    token: Annotated[str, Form(min_length=1, description="An access or refresh token.")],
     client_key: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
-    token: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
     """Revoke the authorisation behind a token; an unknown token is not an error (RFC 7009)."""
     stub = _state(request)
     app = stub.check_client(client_key, client_secret)
     if app is None:
         return oauth_error_response(OAuthError("invalid_client", "Client key or secret is invalid."), 401)
-    if not token:
-        return oauth_error_response(
-            OAuthError("invalid_request", MALFORMED), stub.settings.oauth_error_status
-        )
     row = stub.db.one("SELECT grant_id FROM tokens WHERE token_hash = ?", (digest(token),))
     if row is not None:
         stub.revoke_grants("id = ? AND client_key = ?", (row["grant_id"], app["client_key"]), reason=5)

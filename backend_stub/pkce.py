@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 
-VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+VERIFIER_RE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def challenge_hex(verifier: str) -> str:
@@ -19,8 +19,8 @@ def challenge_b64(verifier: str) -> str:
 
 
 def verify(verifier: str, challenge: str, accept_base64url: bool) -> bool:
-    if not VERIFIER_RE.match(verifier):
+    if not VERIFIER_RE.fullmatch(verifier):
         return False
-    if hmac.compare_digest(challenge_hex(verifier), challenge.lower()):
+    if hmac.compare_digest(challenge_hex(verifier).encode(), challenge.lower().encode()):
         return True
-    return accept_base64url and hmac.compare_digest(challenge_b64(verifier), challenge)
+    return accept_base64url and hmac.compare_digest(challenge_b64(verifier).encode(), challenge.encode())

@@ -7,20 +7,39 @@ import secrets
 import sqlite3
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from .auth import AuthFirstRoute, RequireToken, require_scope
 from .chunks import ChunkPlan, ChunkPlanError, validate_plan
 from .covers import AVATAR_TTL_S, signed_url
 from .db import digest
 from .envelope import ApiError, error_body, ok
-from .models import ContentInit, DirectPostInit, Envelope, InboxInit, PublishIdBody, SourceInfo
+from .models import (
+    ContentInit,
+    CreatorInfoEnvelope,
+    DirectPostInit,
+    Envelope,
+    FileUploadSource,
+    InboxInit,
+    InitEnvelope,
+    PhotoInitEnvelope,
+    PublishIdBody,
+    PullFromUrlSource,
+    StatusEnvelope,
+    api_responses,
+)
 from .state import Grant, StubState, publish_type
 
-router = APIRouter(tags=["content posting"])
-ENVELOPE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": Envelope} for code in (200, 400, 401, 403, 429)
-}
+router = APIRouter(tags=["content posting"], route_class=AuthFirstRoute)
+INIT_400 = (
+    "`invalid_params` (the request, or a chunk plan that breaks the arithmetic of the media transfer guide)."
+)
+INIT_403 = (
+    "`privacy_level_option_mismatch`, `spam_risk_too_many_posts`, `spam_risk_user_banned_from_posting`,"
+    " `unaudited_client_can_only_post_to_private_accounts`, `url_ownership_unverified` (PULL_FROM_URL)."
+)
+PUBLISH_ID_400 = "`invalid_params`, `invalid_publish_id`, `token_not_authorized_for_specified_publish_id`"
 PUBLIC_OPTIONS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
 PRIVATE_OPTIONS = ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
 VIDEO_SCOPES = ("video.upload", "video.publish")
@@ -58,11 +77,12 @@ def _posting_allowed(stub: StubState, account: sqlite3.Row) -> None:
         raise ApiError(403, "spam_risk_too_many_posts", "The daily post cap of this creator is reached.")
 
 
-@router.post("/v2/post/publish/creator_info/query/", responses=ENVELOPE_RESPONSES)
-def creator_info(request: Request, authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+@router.post("/v2/post/publish/creator_info/query/", responses=api_responses(CreatorInfoEnvelope))
+def creator_info(
+    request: Request, grant: Annotated[Grant, Depends(RequireToken(("video.publish",), "creator_info"))]
+) -> JSONResponse:
     """Privacy options for the account type; posting-cap errors come back with HTTP 200 as documented."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.publish",), "creator_info")
     account = _account(stub, grant)
     try:
         _posting_allowed(stub, account)
@@ -85,15 +105,11 @@ def creator_info(request: Request, authorization: Annotated[str | None, Header()
     )
 
 
-def _plan(source: SourceInfo) -> ChunkPlan:
-    if source.source == "PULL_FROM_URL":
-        if not source.video_url or not source.video_url.startswith("https://"):
-            raise ApiError(400, "invalid_params", "video_url must be an https URL.")
+def _plan(source: FileUploadSource | PullFromUrlSource) -> ChunkPlan:
+    if isinstance(source, PullFromUrlSource):
         raise ApiError(
             403, "url_ownership_unverified", "The domain or URL prefix of video_url is not verified."
         )
-    if source.source != "FILE_UPLOAD":
-        raise ApiError(400, "invalid_params", "source must be FILE_UPLOAD or PULL_FROM_URL.")
     try:
         return validate_plan(source.video_size, source.chunk_size, source.total_chunk_count)
     except ChunkPlanError as exc:
@@ -139,16 +155,17 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-@router.post("/v2/post/publish/video/init/", responses=ENVELOPE_RESPONSES)
+@router.post(
+    "/v2/post/publish/video/init/", responses=api_responses(InitEnvelope, e400=INIT_400, e403=INIT_403)
+)
 def direct_post_init(
-    request: Request, body: DirectPostInit, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    body: DirectPostInit,
+    grant: Annotated[Grant, Depends(RequireToken(("video.publish",), "video_init"))],
 ) -> JSONResponse:
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.publish",), "video_init")
     account = _account(stub, grant)
     info = body.post_info
-    if not info.privacy_level:
-        raise ApiError(400, "invalid_params", "post_info.privacy_level is required.")
     if _utf16_len(info.title) > 2200:
         raise ApiError(400, "invalid_params", "The title is longer than 2200 characters.")
     plan = _plan(body.source_info)
@@ -169,12 +186,20 @@ def direct_post_init(
     return ok(_create_upload(stub, request, grant, "DIRECT_POST", plan, post_info))
 
 
-@router.post("/v2/post/publish/inbox/video/init/", responses=ENVELOPE_RESPONSES)
+@router.post(
+    "/v2/post/publish/inbox/video/init/",
+    responses=api_responses(
+        InitEnvelope,
+        e400=INIT_400,
+        e403="`spam_risk_too_many_pending_share`, `spam_risk_user_banned_from_posting`, `url_ownership_unverified`.",
+    ),
+)
 def inbox_init(
-    request: Request, body: InboxInit, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    body: InboxInit,
+    grant: Annotated[Grant, Depends(RequireToken(("video.upload",), "inbox_init"))],
 ) -> JSONResponse:
     stub = _state(request)
-    grant = stub.authenticate(authorization, ("video.upload",), "inbox_init")
     account = _account(stub, grant)
     plan = _plan(body.source_info)
     if account["banned"]:
@@ -189,25 +214,22 @@ def inbox_init(
     return ok(_create_upload(stub, request, grant, "INBOX_SHARE", plan, {}))
 
 
-@router.post("/v2/post/publish/content/init/", responses=ENVELOPE_RESPONSES)
+@router.post(
+    "/v2/post/publish/content/init/",
+    responses=api_responses(PhotoInitEnvelope, e400="`invalid_params`.", e403=INIT_403),
+)
 def content_init(
-    request: Request, body: ContentInit, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    body: ContentInit,
+    grant: Annotated[Grant, Depends(RequireToken(VIDEO_SCOPES, "content_init"))],
 ) -> JSONResponse:
     """Photo posts: validated as documented; pulls need a verified domain, which the stand-in has none of."""
     stub = _state(request)
-    if body.post_mode not in ("DIRECT_POST", "MEDIA_UPLOAD"):
-        raise ApiError(400, "invalid_params", "post_mode must be DIRECT_POST or MEDIA_UPLOAD.")
-    scope = "video.publish" if body.post_mode == "DIRECT_POST" else "video.upload"
-    grant = stub.authenticate(authorization, (scope,), "content_init")
+    # the token was checked (with either scope) before the body; the scope the mode needs now
+    require_scope(grant, "video.publish" if body.post_mode == "DIRECT_POST" else "video.upload")
     account = _account(stub, grant)
-    if body.media_type != "PHOTO":
-        raise ApiError(400, "invalid_params", "media_type must be PHOTO.")
-    if body.source_info.source != "PULL_FROM_URL":
-        raise ApiError(400, "invalid_params", "Photo posts only support PULL_FROM_URL.")
-    images = body.source_info.photo_images
-    if not 1 <= len(images) <= 35 or not all(u.startswith("https://") for u in images):
-        raise ApiError(400, "invalid_params", "photo_images takes 1 to 35 https URLs.")
-    if not 0 <= body.source_info.photo_cover_index < len(images):
+    # the model holds photo_images to 1-35 https URLs; what OpenAPI cannot say is checked here
+    if body.source_info.photo_cover_index >= len(body.source_info.photo_images):
         raise ApiError(400, "invalid_params", "photo_cover_index is out of range.")
     if _utf16_len(body.post_info.title) > 90 or _utf16_len(body.post_info.description) > 4000:
         raise ApiError(400, "invalid_params", "The title or description is too long.")
@@ -231,12 +253,15 @@ def _own_publish(stub: StubState, grant: Grant, publish_id: str) -> sqlite3.Row:
     return row
 
 
-@router.post("/v2/post/publish/status/fetch/", responses=ENVELOPE_RESPONSES)
+@router.post(
+    "/v2/post/publish/status/fetch/", responses=api_responses(StatusEnvelope, e400=PUBLISH_ID_400 + ".")
+)
 def status_fetch(
-    request: Request, body: PublishIdBody, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    body: PublishIdBody,
+    grant: Annotated[Grant, Depends(RequireToken(VIDEO_SCOPES, "status_fetch"))],
 ) -> JSONResponse:
     stub = _state(request)
-    grant = stub.authenticate(authorization, VIDEO_SCOPES, "status_fetch")
     row = _own_publish(stub, grant, body.publish_id)
     post_ids: list[int] = []
     if row["video_id"] and row["status"] == "PUBLISH_COMPLETE":
@@ -255,13 +280,17 @@ def status_fetch(
     return ok(data)
 
 
-@router.post("/v2/post/publish/cancel/", responses=ENVELOPE_RESPONSES)
+@router.post(
+    "/v2/post/publish/cancel/",
+    responses=api_responses(Envelope, e400=PUBLISH_ID_400 + ", `publish_not_cancellable`."),
+)
 def cancel(
-    request: Request, body: PublishIdBody, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    body: PublishIdBody,
+    grant: Annotated[Grant, Depends(RequireToken(VIDEO_SCOPES, "cancel"))],
 ) -> JSONResponse:
     """Best effort: only a publish still receiving its file can be cancelled."""
     stub = _state(request)
-    grant = stub.authenticate(authorization, VIDEO_SCOPES, "cancel")
     row = _own_publish(stub, grant, body.publish_id)
     if row["status"] != "PROCESSING_UPLOAD" or row["uploaded_bytes"] >= row["video_size"]:
         raise ApiError(400, "publish_not_cancellable", "The publish can no longer be cancelled.")

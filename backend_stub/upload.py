@@ -5,29 +5,75 @@ from __future__ import annotations
 import hmac
 import os
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from .auth import AuthFirstRoute
 from .chunks import ChunkPlan
 from .db import digest
 from .envelope import error_body
+from .models import ErrorEnvelope
 from .processing import process_upload
 from .state import StubState
 
-router = APIRouter(tags=["media transfer"])
-RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+router = APIRouter(tags=["media transfer"], route_class=AuthFirstRoute)
+# ASCII digits only, as the schema's pattern means them (Python's \d also takes other scripts' digits)
+RANGE_RE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+)")
+DIGITS_RE = re.compile(r"[0-9]+")
 CONTENT_TYPES = ("video/mp4", "video/quicktime", "video/webm")
 FLUSH_BYTES = 8 * 1024 * 1024
+PROGRESS = {
+    "description": "`bytes 0-{last byte received}/{total}` (`bytes */{total}` before the first byte).",
+    "schema": {"type": "string", "pattern": r"^bytes ([0-9]+-[0-9]+|\*)/[0-9]+$"},
+}
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    201: {"description": "all parts received; processing starts"},
-    206: {"description": "chunk accepted, more expected"},
-    400: {"description": "malformed headers or body size"},
-    403: {"description": "upload_url expired"},
-    404: {"description": "no upload task for this URL"},
-    416: {"description": "Content-Range does not match the upload progress"},
+    201: {
+        "description": "All parts received; processing starts.",
+        "headers": {"Content-Range": {**PROGRESS, "required": True}},
+    },
+    206: {
+        "description": "Chunk accepted, more expected.",
+        "headers": {"Content-Range": {**PROGRESS, "required": True}},
+    },
+    400: {
+        "model": ErrorEnvelope,
+        "description": "`invalid_file_upload`: Content-Type, Content-Range or Content-Length missing or malformed,"
+        " a range that does not fit video_size or the chunk plan, a body whose size is not Content-Length."
+        " Carries Content-Range once the range was read.",
+        "headers": {"Content-Range": PROGRESS},
+    },
+    403: {"model": ErrorEnvelope, "description": "`upload_url_expired`: start a new upload."},
+    404: {
+        "model": ErrorEnvelope,
+        "description": "`invalid_upload_url`: no upload task for this URL (or it was cancelled or failed).",
+    },
+    416: {
+        "model": ErrorEnvelope,
+        "description": "`invalid_file_upload`: Content-Range does not start at the bytes received so far"
+        " (or everything was received); continue from the Content-Range header.",
+        "headers": {"Content-Range": {**PROGRESS, "required": True}},
+    },
+    "5XX": {"model": ErrorEnvelope, "description": "`internal_error`: retry the same chunk."},
+}
+UPLOAD_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Content-Range",
+            "in": "header",
+            "required": True,
+            "description": "`bytes {first}-{last}/{total}`, inclusive, 0-based; one chunk of the plan, in order."
+            " (Content-Length, the chunk's size, is set by the HTTP client.)",
+            "schema": {"type": "string", "pattern": r"^bytes [0-9]+-[0-9]+/[0-9]+$"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "description": "The chunk's raw bytes.",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in CONTENT_TYPES},
+    },
 }
 
 
@@ -58,16 +104,28 @@ def _write_all(fd: int, pieces: list[bytes], offset: int) -> int:
 
 @router.put(
     "/upload/",
+    status_code=206,
+    response_class=Response,
     responses=UPLOAD_RESPONSES,
-    openapi_extra={
-        "requestBody": {
-            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in CONTENT_TYPES}
-        }
-    },
+    openapi_extra=UPLOAD_OPENAPI,
 )
-async def upload_chunk(request: Request, upload_id: str = "", upload_token: str = "") -> Response:
+async def upload_chunk(
+    request: Request,
+    upload_id: Annotated[str, Query(description="From the init's upload_url.")] = "",
+    upload_token: Annotated[str, Query(description="From the init's upload_url.")] = "",
+) -> Response:
     """One chunk. Answers carry ``Content-Range: bytes 0-{last received byte}/{total}``."""
     stub: StubState = request.app.state.stub
+    # The request's own form first (400), then the upload task it names (404, 416, 403).
+    headers = request.headers
+    if headers.get("content-type", "").split(";")[0].strip().lower() not in CONTENT_TYPES:
+        return _answer(
+            400, "invalid_file_upload", "Content-Type must be video/mp4, video/quicktime or video/webm."
+        )
+    match = RANGE_RE.fullmatch(headers.get("content-range", ""))
+    length_text = headers.get("content-length", "")
+    if match is None or DIGITS_RE.fullmatch(length_text) is None:
+        return _answer(400, "invalid_file_upload", "Content-Range and Content-Length are required.")
     row = stub.db.one("SELECT * FROM publishes WHERE upload_id = ?", (upload_id,)) if upload_id else None
     if row is None or not hmac.compare_digest(row["upload_token_hash"], digest(upload_token)):
         return _answer(404, "invalid_upload_url", "No upload task for this URL.")
@@ -79,15 +137,6 @@ async def upload_chunk(request: Request, upload_id: str = "", upload_token: str 
         return _answer(404, "invalid_upload_url", f"The upload task is {row['status'].lower()}.")
     if stub.now() > row["upload_expires_at"]:
         return _answer(403, "upload_url_expired", "The upload URL has expired; start a new upload.")
-    headers = request.headers
-    if headers.get("content-type", "").split(";")[0].strip().lower() not in CONTENT_TYPES:
-        return _answer(
-            400, "invalid_file_upload", "Content-Type must be video/mp4, video/quicktime or video/webm."
-        )
-    match = RANGE_RE.match(headers.get("content-range", ""))
-    length_text = headers.get("content-length", "")
-    if match is None or not length_text.isdigit():
-        return _answer(400, "invalid_file_upload", "Content-Range and Content-Length are required.")
     first, last, declared_total = (int(g) for g in match.groups())
     length = int(length_text)
     if declared_total != total or last < first or last >= total:
