@@ -6,7 +6,10 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from studio.drafts.store import DraftStore
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("id", type=int)
     p.add_argument("-o", "--output", required=True, help="bundle file to write (.csdraft)")
     p.add_argument("--with-media", action="store_true", help="include the media files")
-    p = sub.add_parser("revisions", help="list a draft's saved versions")
+    p = sub.add_parser("revisions", help="list a draft's saved versions and what each one changed")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("delete", help="move a draft to the trash (or remove it for good)")
@@ -46,6 +49,36 @@ def _draft_json(d: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(d)
+
+
+def _print_revisions(store: DraftStore, draft_id: int, *, as_json: bool) -> None:
+    """Each revision, newest first, with what it changed against the one before it."""
+    from dataclasses import asdict
+
+    from studio.core.changes import summarize_changes
+
+    revisions = store.revisions(draft_id)
+    docs = [store.get_project_doc(draft_id, r.id) for r in revisions]
+    summaries = [
+        summarize_changes(docs[i + 1], doc) if i + 1 < len(docs) else None for i, doc in enumerate(docs)
+    ]
+    if as_json:
+        rows = [
+            {
+                **asdict(r),
+                "changes": [] if s is None else list(s.sentences),
+                "change_kinds": [] if s is None else sorted(s.kinds),
+            }
+            for r, s in zip(revisions, summaries, strict=True)
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    print(f"{'REV':>6}  {'WHEN':<16}  {'KIND':<9}  {'SIZE':>8}  NOTE")
+    for r, s in zip(revisions, summaries, strict=True):
+        note = ("current; " if r.is_head else "") + r.label
+        print(f"{r.id:>6}  {_when(r.created_at):<16}  {r.kind:<9}  {r.size:>8}  {note}")
+        for line in ["first version"] if s is None else s.lines():
+            print(f"{'':>8}- {line}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -73,16 +106,7 @@ def _run(args: argparse.Namespace) -> int:
             out = bundle.export_bundle(store, args.id, args.output, with_media=args.with_media)
             print(out)
         elif action == "revisions":
-            revisions = store.revisions(args.id)
-            if args.json:
-                from dataclasses import asdict
-
-                print(json.dumps([asdict(r) for r in revisions], indent=2))
-            else:
-                print(f"{'REV':>6}  {'WHEN':<16}  {'KIND':<9}  {'SIZE':>8}  NOTE")
-                for r in revisions:
-                    note = ("current; " if r.is_head else "") + r.label
-                    print(f"{r.id:>6}  {_when(r.created_at):<16}  {r.kind:<9}  {r.size:>8}  {note}")
+            _print_revisions(store, args.id, as_json=args.json)
         elif action == "delete":
             if args.forever:
                 store.delete_forever(args.id)

@@ -1,8 +1,10 @@
 """After a crash: show what an unsaved autosave changed and let the creator choose.
 
-Restore makes the autosave the draft's current version (a new revision, the saved one stays in
-history); Keep both leaves the draft as saved and opens the autosave as a new draft; Discard stops
-offering it (it stays in the history). Closing the dialog decides nothing: it is offered again.
+What changed is said in words (:mod:`studio.core.changes`); the raw JSON diff is behind
+"Details". Restore makes the autosave the draft's current version (a new revision, the saved one
+stays in history); Keep both leaves the draft as saved and opens the autosave as a new draft;
+Discard stops offering it (it stays in the history). Closing the dialog decides nothing: it is
+offered again.
 """
 
 from __future__ import annotations
@@ -10,13 +12,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,11 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.drafts import DraftStore
+from studio import threadguard
+from studio.core.changes import ChangeSummary, summarize_changes
+from studio.drafts import DraftError, DraftStore
 from studio.drafts import recovery as rec
+from studio.ui.change_summary import ChangeSummaryView
 
 if TYPE_CHECKING:
     from studio.config import AppPaths
+
+
+AT_START = "crash recovery at start-up, before the editor opens"
 
 
 class RecoveryDialog(QDialog):
@@ -60,13 +66,13 @@ class RecoveryDialog(QDialog):
         rows_height = sum(self.changes.rowHeight(r) for r in range(self.changes.rowCount()))
         self.changes.setFixedHeight(self.changes.horizontalHeader().sizeHint().height() + rows_height + 4)
         self.changes.setVisible(bool(offer.changes))
-        unchanged = QLabel("Title, duration and clip counts are the same; see the details below.")
-        unchanged.setVisible(not offer.changes)
 
-        self.diff = QPlainTextEdit(offer.diff or "(the documents are identical)")
-        self.diff.setReadOnly(True)
-        self.diff.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.diff.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.summary_view = ChangeSummaryView(
+            "What the autosave changed since you last saved:", [self.changes]
+        )
+        self.summary_view.set_summary(self._summary(), offer.diff or "(the documents are identical)")
+        self.summary = self.summary_view.summary
+        self.diff = self.summary_view.diff
 
         buttons = QDialogButtonBox()
         self.restore_button = QPushButton("Restore autosave")
@@ -82,25 +88,39 @@ class RecoveryDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(self.changes)
-        layout.addWidget(unchanged)
-        layout.addWidget(QLabel("What changed (saved → autosave):"))
-        layout.addWidget(self.diff, 1)
+        layout.addWidget(self.summary_view, 1)
         layout.addWidget(buttons)
-        self.resize(720, 560)
+        self.resize(720, 420)
+
+    def _summary(self) -> ChangeSummary:
+        offer = self.offer
+        try:
+            with threadguard.allowed(AT_START):
+                saved = (
+                    self.store.get_project_doc(offer.draft_id, offer.saved_revision_id)
+                    if offer.saved_revision_id is not None
+                    else {}
+                )
+                recovered = self.store.get_project_doc(offer.draft_id, offer.autosave_revision_id)
+        except DraftError:
+            return ChangeSummary((), ("the versions could not be compared; see the details",))
+        return summarize_changes(saved, recovered)
 
     def restore(self) -> None:
-        rec.restore(self.store, self.offer)
+        with threadguard.allowed(AT_START):
+            rec.restore(self.store, self.offer)
         self.outcome, self.draft_to_open = self.RESTORED, self.offer.draft_id
         self.accept()
 
     def keep_both(self) -> None:
-        self.draft_to_open = rec.keep_both(self.store, self.offer)
+        with threadguard.allowed(AT_START):
+            self.draft_to_open = rec.keep_both(self.store, self.offer)
         self.outcome = self.KEPT_BOTH
         self.accept()
 
     def discard(self) -> None:
-        rec.discard(self.store, self.offer)
+        with threadguard.allowed(AT_START):
+            rec.discard(self.store, self.offer)
         self.outcome = self.DISCARDED
         self.accept()
 
@@ -109,7 +129,9 @@ def offer_recovery(store: DraftStore, parent: QWidget | None = None) -> list[Rec
     """Show a dialog for every draft with unsaved autosaves (call after
     :meth:`studio.drafts.recovery.SessionLock.acquire` reported a stale lock)."""
     dialogs = []
-    for offer in rec.recovery_offers(store):
+    with threadguard.allowed(AT_START):
+        offers = rec.recovery_offers(store)
+    for offer in offers:
         dialog = RecoveryDialog(store, offer, parent)
         dialog.exec()
         dialogs.append(dialog)
