@@ -5,6 +5,11 @@ serialised on the GUI thread 100 ms after the edit — cheap, and it never races
 written by the :class:`~studio.drafts.autosave.Autosaver` thread within 2 s of the last edit).
 File > Save also stores the draft's head revision. File > Drafts… opens the browser; a draft
 opened there, or restored after a crash, replaces the editor's project.
+
+The GUI thread only draws: creating the draft, saving and loading a draft to open run in the job
+runner's ``"db"`` lane, and their results are applied on the GUI thread when they arrive. The first
+edit creates the draft once; edits made while it is being created are autosaved as soon as its id
+is known.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout
 
 from studio.core.edits import History
@@ -22,6 +28,7 @@ from studio.core.errors import ProjectError
 from studio.core.project import Project
 from studio.drafts import DraftError, DraftStore
 from studio.drafts.autosave import Autosaver
+from studio.jobs.runner import JobHandle, JobState
 from studio.ui.jobs import Op
 
 if TYPE_CHECKING:
@@ -35,6 +42,12 @@ AUTOSAVE_DEBOUNCE_S = 1.8  # + the snapshot delay: saved within 2 s of the last 
 
 
 class DraftSession(QObject):
+    """``draftCreated(draft_id)``: the editor's project became a stored draft;
+    ``draftOpened(draft_id)``: a draft was loaded into the editor."""
+
+    draftCreated = Signal(int)
+    draftOpened = Signal(int)
+
     def __init__(self, window: MainWindow, store: DraftStore) -> None:
         super().__init__(window)
         self.window = window
@@ -43,6 +56,9 @@ class DraftSession(QObject):
         self.autosaver: Autosaver | None = None
         self._bound: History | None = None
         self._next_draft: int | None = None
+        self._creating: JobHandle[int] | None = None  # the draft being created in the background
+        self._edited_while_creating = False
+        self._save_when_created = False
         self._text = ""
         self._lock = threading.Lock()
         self._browser: QDialog | None = None
@@ -63,6 +79,8 @@ class DraftSession(QObject):
     def _bind(self, history: History) -> None:
         self._close_autosaver()
         self._bound = history
+        self._creating = None  # a draft still being created belongs to the project left behind
+        self._edited_while_creating = self._save_when_created = False
         self.draft_id, self._next_draft = self._next_draft, None
         if self.draft_id is not None:
             self._start_autosaver()
@@ -97,13 +115,49 @@ class DraftSession(QObject):
         if not history.labels and not history.can_redo:
             return
         if self.draft_id is None:
-            try:
-                self.draft_id = self.store.create_draft(self._doc(), kind="new")
-            except (DraftError, OSError) as exc:
-                self.window.show_message(f"Autosave is off: the draft could not be stored ({exc})")
-                return
-            self._start_autosaver()
+            if self._creating is None:
+                self._create_draft("new", "Autosave is off: the draft could not be stored ({exc})")
+            else:
+                self._edited_while_creating = True
         self._snapshot_timer.start()
+
+    def _create_draft(self, kind: str, failure: str) -> None:
+        """Store the project as a new draft in the background; the autosaver starts when its id
+        arrives. ``failure`` is the message (with ``{exc}``) shown when it cannot be stored."""
+        doc = self._doc()  # the project as it is now, serialised on the GUI thread
+        handle: JobHandle[int] = (
+            Op(
+                self.window.runner,
+                lambda _ctx: self.store.create_draft(doc, kind=kind),
+                name="Create draft",
+                lane="db",
+            )
+            .success(lambda draft_id: self._created(handle, draft_id))
+            .failure(lambda exc: self._create_failed(handle, failure, exc))
+            .run()
+        )
+        self._creating = handle
+
+    def _created(self, handle: JobHandle[int], draft_id: int) -> None:
+        if handle is not self._creating:
+            return  # applied already (save_now), or the editor moved on to another project
+        self._creating = None
+        self.draft_id = draft_id
+        self._start_autosaver()
+        if self._edited_while_creating and not self._snapshot_timer.isActive():
+            self._snapshot()  # the edits after the one stored at creation: autosave them now
+        self._edited_while_creating = False
+        self.draftCreated.emit(draft_id)
+        if self._save_when_created:
+            self._save_when_created = False
+            self._saved()
+
+    def _create_failed(self, handle: JobHandle[int], failure: str, exc: BaseException) -> None:
+        if handle is not self._creating:
+            return
+        self._creating = None
+        self._edited_while_creating = self._save_when_created = False
+        self.window.show_message(failure.format(exc=exc))
 
     def _doc(self) -> dict[str, object]:
         return self.window.project.to_dict()
@@ -117,20 +171,15 @@ class DraftSession(QObject):
 
     def _saved(self) -> None:
         if self.draft_id is None:
-            self._changed_to_draft()
+            if self._creating is not None:
+                self._save_when_created = True  # saved as soon as the draft exists
+            else:
+                self._create_draft("save", "The draft was not stored: {exc}")
             return
         draft_id, doc = self.draft_id, self._doc()
         Op(
             self.window.runner, lambda _ctx: self.store.save(draft_id, doc), name="Save draft", lane="db"
         ).failure(lambda exc: self.window.show_message(f"The draft was not stored: {exc}")).run()
-
-    def _changed_to_draft(self) -> None:
-        try:
-            self.draft_id = self.store.create_draft(self._doc(), kind="save")
-        except (DraftError, OSError) as exc:
-            self.window.show_message(f"The draft was not stored: {exc}")
-            return
-        self._start_autosaver()
 
     def add_to_library(self, path: str) -> None:
         """A take the app recorded joins the media library (deduplicated by content)."""
@@ -144,21 +193,37 @@ class DraftSession(QObject):
 
     # ------------------------------------------------------------ opening drafts
 
-    def open_draft(self, draft_id: int) -> bool:
-        """Load the draft's current revision into the editor (asks about unsaved changes first)."""
-        try:
+    def open_draft(self, draft_id: int, on_opened: Callable[[], None] | None = None) -> JobHandle[Project]:
+        """Load the draft's current revision in the background, then (on the GUI thread) ask
+        about unsaved changes and put it in the editor; ``on_opened`` and ``draftOpened`` follow."""
+
+        def load(_ctx: object) -> Project:
             doc = self.store.get_project_doc(draft_id)
             base = self.store.base_dir(draft_id)
-            project = Project.from_dict(doc, base_dir=str(base) if base else None)
-        except (DraftError, ProjectError) as exc:
+            return Project.from_dict(doc, base_dir=str(base) if base else None)
+
+        return (
+            Op(self.window.runner, load, name="Open draft", lane="db")
+            .success(lambda project: self._apply_opened(draft_id, project, on_opened))
+            .failure(lambda exc: self._open_failed(exc))
+            .run()
+        )
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DraftError | ProjectError | OSError):
             self.window.show_message(f"Cannot open the draft: {exc}")
-            return False
+        else:
+            self.window.show_message(f"Cannot open the draft: something went wrong ({exc})")
+
+    def _apply_opened(self, draft_id: int, project: Project, on_opened: Callable[[], None] | None) -> None:
         if not self.window.maybe_discard():
-            return False
+            return
         self._next_draft = draft_id
         self.window.set_history(History(project), None)
         self.window.show_message(f"Opened draft “{project.title}”")
-        return True
+        self.draftOpened.emit(draft_id)
+        if on_opened is not None:
+            on_opened()
 
     def show_browser(self) -> DraftsBrowser:
         from studio.ui.drafts_browser import DraftsBrowser
@@ -167,11 +232,11 @@ class DraftSession(QObject):
             dialog = QDialog(self.window)
             dialog.setWindowTitle("Drafts")
             dialog.resize(820, 560)
-            browser = DraftsBrowser(self.store, dialog)
+            browser = DraftsBrowser(self.store, dialog, runner=self.window.runner)
             layout = QVBoxLayout(dialog)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.addWidget(browser)
-            browser.openRequested.connect(lambda draft_id: self.open_draft(draft_id) and dialog.accept())
+            browser.openRequested.connect(lambda draft_id: self.open_draft(draft_id, dialog.accept))
             browser.publishRequested.connect(
                 lambda draft_id: self.window.show_publish(draft_id=draft_id, draft_store=self.store)
             )
@@ -184,7 +249,16 @@ class DraftSession(QObject):
 
     def save_now(self, timeout: float = 5.0) -> bool:
         """Autosave the editor's current state now and wait for it (before an error dialog);
-        True when nothing is left unsaved."""
+        True when nothing is left unsaved. A draft still being created is waited for first: this
+        is the one deliberate wait (the crash path, before the error dialog)."""
+        handle = self._creating
+        if handle is not None and handle.future is not None:
+            try:
+                handle.future.result(timeout)  # the job ran; its callbacks are still queued
+            except TimeoutError:
+                return False
+            if handle.state is JobState.DONE and handle.result is not None:
+                self._created(handle, handle.result)
         if self.autosaver is None:
             return True
         self._snapshot_timer.stop()

@@ -1,9 +1,11 @@
 """The drafts browser: a lazily filled grid of drafts with search, sort, trash, import/export.
 
 :class:`DraftsModel` fetches rows from the store in pages (``canFetchMore``/``fetchMore``), so
-10,000 drafts open as fast as 100: the view asks for more only as it scrolls. Covers are loaded
-from disk when a cell is first painted and kept in a small cache. Slow work (bundle export or
-import with media) runs on the job runner and reports back on the GUI thread.
+10,000 drafts open as fast as 100: the view asks for more only as it scrolls. The GUI thread only
+draws: every read and write of the store runs in the job runner's ``"db"`` lane and its result is
+applied on the GUI thread when it arrives (pages are inserted as they come, the model says
+``loading`` meanwhile). Covers are decoded on a worker when a cell is first painted and kept in a
+small cache. Slow work (bundle export or import with media) runs on the job runner too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +43,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -50,8 +52,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.drafts import DraftError, DraftInfo, DraftStore
-from studio.jobs.runner import JobRunner
+from studio.core.changes import ChangeSummary, summarize_changes
+from studio.drafts import DraftError, DraftInfo, DraftStore, RevisionInfo
+from studio.jobs.runner import JobHandle, JobRunner
+from studio.ui.change_summary import ChangeSummaryView
+from studio.ui.jobs import Op, make_gui_runner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -78,37 +83,38 @@ def format_ago(ts: float, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(ts))
 
 
-class _GuiDispatcher(QObject):
-    """Hands callables from worker threads to the GUI thread (the job runner's dispatcher)."""
-
-    posted = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    def _run(self, fn: Callable[[], None]) -> None:
-        fn()
-
-    def post(self, fn: Callable[[], None]) -> None:
-        self.posted.emit(fn)
-
-
 class DraftsModel(QAbstractListModel):
+    """The drafts of one query (search, sort, trash), read from the store in pages in the job
+    runner's ``"db"`` lane: :meth:`refresh` and :meth:`fetchMore` return at once and the rows are
+    put in when they arrive (``loading`` meanwhile; ``loaded`` after each page). Covers are decoded
+    on a worker into a :class:`QImage` and cached; ``data()`` never touches the disk."""
+
     IdRole = Qt.ItemDataRole.UserRole + 1
     DraftRole = Qt.ItemDataRole.UserRole + 2
     BATCH = 120
+    COVER_CACHE = 400
 
-    def __init__(self, store: DraftStore, parent: QObject | None = None) -> None:
+    loadingChanged = Signal(bool)
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(
+        self, store: DraftStore, parent: QObject | None = None, *, runner: JobRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
+        self.runner = runner or make_gui_runner(self)
         self._rows: list[DraftInfo] = []
-        self._exhausted = False
+        self._exhausted = True  # nothing to fetch until the first refresh
+        self._loading = False
+        self._generation = 0  # bumped by each refresh: pages of an older query are dropped
         self.search: str | None = None
         self.sort = "updated"
         self.descending = True
         self.trashed = False
         self._covers: OrderedDict[str, QIcon] = OrderedDict()
+        self._covers_pending: set[str] = set()
+        self._covers_missing: set[str] = set()
         self._blank_cover: QIcon | None = None
 
     # -- query ----------------------------------------------------------------------------
@@ -119,45 +125,93 @@ class DraftsModel(QAbstractListModel):
         sort: str | None = None,
         descending: bool | None = None,
         trashed: bool | None = None,
-    ) -> None:
+    ) -> JobHandle[list[DraftInfo]]:
         self.search = (search or None) if search is not None else self.search
         self.sort = sort or self.sort
         self.descending = self.descending if descending is None else descending
         self.trashed = self.trashed if trashed is None else trashed
-        self.refresh()
+        return self.refresh()
 
-    def refresh(self) -> None:
-        """Re-read from the store, keeping as many rows loaded as before."""
-        wanted = max(self.BATCH, len(self._rows))
-        self.beginResetModel()
-        self._rows = self.store.list_drafts(
-            search=self.search, sort=self.sort, descending=self.descending, trashed=self.trashed, limit=wanted
+    @property
+    def loading(self) -> bool:
+        """A page is being read; the rows shown are the ones from before."""
+        return self._loading
+
+    def _set_loading(self, on: bool) -> None:
+        if on != self._loading:
+            self._loading = on
+            self.loadingChanged.emit(on)
+
+    def _list(self, limit: int, offset: int = 0) -> Op[list[DraftInfo]]:
+        store, query = self.store, (self.search, self.sort, self.descending, self.trashed)
+        search, sort, descending, trashed = query
+        return Op(
+            self.runner,
+            lambda _ctx: store.list_drafts(
+                search=search, sort=sort, descending=descending, trashed=trashed, limit=limit, offset=offset
+            ),
+            name="List drafts",
+            lane="db",
         )
-        self._exhausted = len(self._rows) < wanted
+
+    def refresh(self) -> JobHandle[list[DraftInfo]]:
+        """Re-read from the store in the background, keeping as many rows loaded as before; the
+        rows shown stay until the new ones arrive."""
+        wanted = max(self.BATCH, len(self._rows))
+        self._generation += 1
+        generation = self._generation
+        self._set_loading(True)
+        return (
+            self._list(wanted)
+            .success(lambda rows: self._reset(generation, rows, wanted))
+            .failure(lambda exc: self._load_failed(generation, exc))
+            .run()
+        )
+
+    def _reset(self, generation: int, rows: list[DraftInfo], wanted: int) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.beginResetModel()
+        self._rows = rows
+        self._exhausted = len(rows) < wanted
         self.endResetModel()
+        self.loadingChanged.emit(False)
+        self.loaded.emit()
+
+    def _load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        self.failed.emit(f"The drafts could not be read: {exc}")
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._loading
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or self._exhausted:
+        """Read the next page in the background; its rows are inserted when it arrives."""
+        if parent.isValid() or self._exhausted or self._loading:
             return
-        more = self.store.list_drafts(
-            search=self.search,
-            sort=self.sort,
-            descending=self.descending,
-            trashed=self.trashed,
-            limit=self.BATCH,
-            offset=len(self._rows),
-        )
+        generation, offset = self._generation, len(self._rows)
+        self._set_loading(True)
+        self._list(self.BATCH, offset).success(lambda more: self._append(generation, offset, more)).failure(
+            lambda exc: self._load_failed(generation, exc)
+        ).run()
+
+    def _append(self, generation: int, offset: int, more: list[DraftInfo]) -> None:
+        if generation != self._generation or offset != len(self._rows):
+            return
         self._exhausted = len(more) < self.BATCH
+        self._loading = False  # before the insert: the view may ask for the next page right away
         if more:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+            self.beginInsertRows(QModelIndex(), offset, offset + len(more) - 1)
             self._rows.extend(more)
             self.endInsertRows()
+        self.loadingChanged.emit(False)
+        self.loaded.emit()
 
     def draft_at(self, row: int) -> DraftInfo:
         return self._rows[row]
@@ -177,25 +231,38 @@ class DraftsModel(QAbstractListModel):
             self._blank_cover = QIcon(pixmap)
         return self._blank_cover
 
+    def has_cover(self, path: str) -> bool:
+        """Whether the cover at ``path`` is decoded and cached."""
+        return path in self._covers
+
     def _cover(self, draft: DraftInfo) -> QIcon:
+        """The cached cover; the blank one while it is decoded in the background (or missing)."""
         path = draft.cover_path
-        if not path:
+        if not path or path in self._covers_missing:
             return self._blank_cover_icon()
         icon = self._covers.get(path)
-        if icon is None:
-            image = QImage(path)
-            if image.isNull():
-                return self._blank_cover_icon()
-            scaled = image.scaled(
-                COVER_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-            )
-            icon = QIcon(QPixmap.fromImage(scaled))
-            self._covers[path] = icon
-            if len(self._covers) > 400:
-                self._covers.popitem(last=False)
-        else:
+        if icon is not None:
             self._covers.move_to_end(path)
-        return icon
+            return icon
+        if path not in self._covers_pending:
+            self._covers_pending.add(path)
+            Op(self.runner, lambda _ctx: _decode_cover(path), name="Draft cover").success(
+                lambda image: self._cover_decoded(path, image)
+            ).failure(lambda _exc: self._cover_decoded(path, QImage())).run()
+        return self._blank_cover_icon()
+
+    def _cover_decoded(self, path: str, image: QImage) -> None:
+        self._covers_pending.discard(path)
+        if image.isNull():
+            self._covers_missing.add(path)
+            return
+        self._covers[path] = QIcon(QPixmap.fromImage(image))
+        while len(self._covers) > self.COVER_CACHE:
+            self._covers.popitem(last=False)
+        for row, draft in enumerate(self._rows):
+            if draft.cover_path == path:
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -223,6 +290,16 @@ class DraftsModel(QAbstractListModel):
         return None
 
 
+def _decode_cover(path: str) -> QImage:
+    """Read and scale a cover (on a worker: QImage needs no GUI thread); null when unreadable."""
+    image = QImage(path)
+    if image.isNull():
+        return image
+    return image.scaled(
+        COVER_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
 class DraftsBrowser(QWidget):
     """The drafts grid and its actions. ``openRequested(draft_id)`` asks the app to open one;
     ``publishRequested(draft_id)`` to publish one."""
@@ -237,11 +314,11 @@ class DraftsBrowser(QWidget):
     ) -> None:
         super().__init__(parent)
         self.store = store
-        self._dispatcher = _GuiDispatcher(self)
         self._own_runner = runner is None
-        self.runner = runner or JobRunner(workers=1, dispatcher=self._dispatcher.post)
-        self.model = DraftsModel(store, self)
+        self.runner = runner or make_gui_runner(self)
+        self.model = DraftsModel(store, self, runner=self.runner)
         self.last_message = ""
+        self._select_when_loaded: list[int] | None = None
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search drafts, captions, tags")
@@ -313,6 +390,9 @@ class DraftsBrowser(QWidget):
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
         self.model.rowsInserted.connect(lambda *_: self._update_actions())
+        self.model.loadingChanged.connect(lambda _on: self._update_actions())
+        self.model.loaded.connect(self._rows_loaded)
+        self.model.failed.connect(self._report)
         self.open_button.clicked.connect(self.open_selected)
         self.publish_button.clicked.connect(lambda: self.publish_selected())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -362,7 +442,9 @@ class DraftsBrowser(QWidget):
         self.empty.setVisible(empty)
         if empty:
             self.empty.setText(
-                "The trash is empty"
+                "Loading drafts…"
+                if self.model.loading
+                else "The trash is empty"
                 if trash
                 else "No drafts match your search"
                 if self.model.search
@@ -374,6 +456,9 @@ class DraftsBrowser(QWidget):
         return [self.model.draft_at(row).id for row in rows]
 
     def select_ids(self, ids: list[int]) -> None:
+        """Select these drafts; those not loaded yet are selected when the next page arrives."""
+        if self.model.loading:
+            self._select_when_loaded = list(ids)
         selection = self.view.selectionModel()
         selection.clearSelection()
         for draft_id in ids:
@@ -390,13 +475,25 @@ class DraftsBrowser(QWidget):
         self._report(message)
         self.failed.emit(message)
 
+    def _rows_loaded(self) -> None:
+        ids, self._select_when_loaded = self._select_when_loaded, None
+        if ids:
+            self.select_ids(ids)
+        self._update_actions()
+
     def _after_change(self, message: str, select: list[int] | None = None) -> None:
+        """A write finished (on the GUI thread): say so, re-read the list, select ``select`` in it."""
         self.model.refresh()
-        if select:
-            self.select_ids(select)
+        self._select_when_loaded = list(select) if select else None
         self._update_actions()
         self._report(message)
         self.changed.emit()
+
+    def _write(self, fn: Callable[[], Any], name: str, done: Callable[[Any], None]) -> JobHandle[Any]:
+        """Run a store write in the ``"db"`` lane; ``done(result)`` or the error's sentence follow."""
+        return (
+            Op(self.runner, lambda _ctx: fn(), name=name, lane="db").success(done).failure(self._fail).run()
+        )
 
     # -- actions --------------------------------------------------------------------------
     def _open_ids(self, ids: list[int]) -> None:
@@ -431,37 +528,45 @@ class DraftsBrowser(QWidget):
         menu.addAction("Publish…", lambda: self.publish_selected())
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
-    def duplicate_selected(self) -> list[int]:
-        try:
-            new = [self.store.duplicate(i) for i in self.selected_ids()]
-        except DraftError as exc:
-            self._fail(exc)
-            return []
-        self._after_change(f"Duplicated {len(new)} draft(s)", new)
-        return new
+    def duplicate_selected(self) -> JobHandle[list[int]] | None:
+        """Duplicate the selected drafts in the background; the copies are selected when listed."""
+        ids = self.selected_ids()
+        if not ids:
+            return None
+        store = self.store
+        return self._write(
+            lambda: [store.duplicate(i) for i in ids],
+            "Duplicate drafts",
+            lambda new: self._after_change(f"Duplicated {len(new)} draft(s)", new),
+        )
 
     def rename_selected(self, title: str | None = None) -> bool:
+        """Ask for a title (or take ``title``) and rename in the background; False when nothing
+        is renamed (no single selection, or the creator cancelled)."""
         ids = self.selected_ids()
         if len(ids) != 1:
             return False
-        current = self.store.get_draft(ids[0]).title
+        row = self.model.row_of(ids[0])
+        current = self.model.draft_at(row).title if row is not None else ""
         if title is None:
             title, ok = QInputDialog.getText(self, "Rename draft", "Title:", text=current)
             if not ok:
                 return False
-        try:
-            self.store.rename(ids[0], title)
-        except DraftError as exc:
-            self._fail(exc)
-            return False
-        self._after_change(f"Renamed to {title.strip()}", ids)
+        store, new_title = self.store, title
+        self._write(
+            lambda: store.rename(ids[0], new_title),
+            "Rename draft",
+            lambda _rev: self._after_change(f"Renamed to {new_title.strip()}", ids),
+        )
         return True
 
     def show_history(self, *, modal: bool = True) -> RevisionsDialog | None:
         ids = self.selected_ids()
         if len(ids) != 1:
             return None
-        dialog = RevisionsDialog(self.store, ids[0], self)
+        row = self.model.row_of(ids[0])
+        title = self.model.draft_at(row).title if row is not None else None
+        dialog = RevisionsDialog(self.store, ids[0], self, runner=self.runner, title=title)
         dialog.restored.connect(lambda _rev: self._after_change("Restored an earlier version", ids))
         if modal:
             dialog.exec()
@@ -469,17 +574,35 @@ class DraftsBrowser(QWidget):
             dialog.show()
         return dialog
 
-    def delete_selected(self) -> None:
+    def delete_selected(self) -> JobHandle[None] | None:
         ids = self.selected_ids()
-        for draft_id in ids:
-            self.store.trash(draft_id)
-        self._after_change(f"Moved {len(ids)} draft(s) to the trash — restore them from Trash")
+        if not ids:
+            return None
+        store = self.store
 
-    def restore_selected(self) -> None:
+        def trash() -> None:
+            for draft_id in ids:
+                store.trash(draft_id)
+
+        return self._write(
+            trash,
+            "Move drafts to the trash",
+            lambda _: self._after_change(f"Moved {len(ids)} draft(s) to the trash — restore them from Trash"),
+        )
+
+    def restore_selected(self) -> JobHandle[None] | None:
         ids = self.selected_ids()
-        for draft_id in ids:
-            self.store.restore_from_trash(draft_id)
-        self._after_change(f"Restored {len(ids)} draft(s)")
+        if not ids:
+            return None
+        store = self.store
+
+        def restore() -> None:
+            for draft_id in ids:
+                store.restore_from_trash(draft_id)
+
+        return self._write(
+            restore, "Restore drafts", lambda _: self._after_change(f"Restored {len(ids)} draft(s)")
+        )
 
     def delete_forever_selected(self, *, confirm: bool = True) -> bool:
         ids = self.selected_ids()
@@ -496,11 +619,11 @@ class DraftsBrowser(QWidget):
             if answer != QMessageBox.StandardButton.Discard:
                 return False
         self._report("Erasing…")
-        self.runner.submit(
-            lambda ctx: self.store.delete_forever(ids),
-            name="delete drafts forever",
-            on_success=lambda _: self._after_change(f"Erased {len(ids)} draft(s)"),
-            on_failure=self._fail,
+        store = self.store
+        self._write(
+            lambda: store.delete_forever(ids),
+            "Delete drafts forever",
+            lambda _: self._after_change(f"Erased {len(ids)} draft(s)"),
         )
         return True
 
@@ -508,10 +631,11 @@ class DraftsBrowser(QWidget):
         ids = self.selected_ids()
         if len(ids) != 1:
             return
-        draft = self.store.get_draft(ids[0])
+        row = self.model.row_of(ids[0])
+        title = self.model.draft_at(row).title if row is not None else ""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export draft", f"{draft.title or 'draft'}.csdraft", "Creator Studio drafts (*.csdraft)"
+                self, "Export draft", f"{title or 'draft'}.csdraft", "Creator Studio drafts (*.csdraft)"
             )
             if not path:
                 return
@@ -522,14 +646,13 @@ class DraftsBrowser(QWidget):
             )
         from studio.drafts.bundle import export_bundle
 
-        target = path
+        target, store, draft_id = path, self.store, ids[0]
         self._report("Exporting…")
-        self.runner.submit(
-            lambda ctx: export_bundle(self.store, draft.id, target, with_media=bool(with_media)),
-            name="export draft",
-            on_success=lambda out: self._report(f"Exported to {out}"),
-            on_failure=self._fail,
-        )
+        Op(
+            self.runner,
+            lambda _ctx: export_bundle(store, draft_id, target, with_media=bool(with_media)),
+            name="Export draft",
+        ).success(lambda out: self._report(f"Exported to {out}")).failure(self._fail).run()
 
     def import_file(self, path: str | None = None) -> None:
         if path is None:
@@ -540,14 +663,11 @@ class DraftsBrowser(QWidget):
                 return
         from studio.drafts.bundle import import_any
 
-        source = path
+        source, store = path, self.store
         self._report("Importing…")
-        self.runner.submit(
-            lambda ctx: import_any(self.store, source),
-            name="import draft",
-            on_success=lambda new_id: self._after_change(f"Imported {Path(source).name}", [new_id]),
-            on_failure=self._fail,
-        )
+        Op(self.runner, lambda _ctx: import_any(store, source), name="Import draft").success(
+            lambda new_id: self._after_change(f"Imported {Path(source).name}", [new_id])
+        ).failure(self._fail).run()
 
     def closeEvent(self, event: Any) -> None:
         if self._own_runner:
@@ -555,29 +675,61 @@ class DraftsBrowser(QWidget):
         super().closeEvent(event)
 
 
+HISTORY_READS = "the history dialog reads the versions it compares (one draft's, on demand)"
+
+
+@dataclass
+class _History:
+    """A draft's history as read in the background: revisions newest first and their documents."""
+
+    title: str
+    revisions: list[RevisionInfo]
+    docs: list[dict[str, Any]]
+    summaries: list[ChangeSummary | None]
+
+
 class RevisionsDialog(QDialog):
-    """A draft's history, newest first: what each version changed against the current one, and
-    "Restore this version" (a new current revision with the old content; nothing is lost)."""
+    """A draft's history, newest first: what each version changed against the one before it, what
+    going back to it would change, the raw difference behind "Details", and "Restore this version"
+    (a new current revision with the old content; nothing is lost).
+
+    The history is read in the job runner's ``"db"`` lane (``loaded`` when it is shown); restoring
+    writes there too, then ``restored(revision_id)`` and the history is read again."""
 
     restored = Signal(int)
+    loaded = Signal()
 
-    def __init__(self, store: DraftStore, draft_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: DraftStore,
+        draft_id: int,
+        parent: QWidget | None = None,
+        *,
+        runner: JobRunner | None = None,
+        title: str | None = None,
+    ) -> None:
         super().__init__(parent)
         from studio.drafts.recovery import describe_changes, json_diff
 
         self._describe, self._diff = describe_changes, json_diff
         self.store = store
         self.draft_id = draft_id
-        self.setWindowTitle(f"History of “{store.get_draft(draft_id).title or 'Untitled'}”")
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Saved", "Kind", "Note", "Size"])
+        self.runner = runner or make_gui_runner(self)
+        self.revisions: list[RevisionInfo] = []
+        self._docs: list[dict[str, Any]] = []
+        self._generation = 0
+        self._set_title(title)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Saved", "Kind", "Note", "Changes", "Size"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.diff = QPlainTextEdit(readOnly=True)
-        self.diff.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.summary_view = ChangeSummaryView("Going back to this version would change:")
+        self.diff = self.summary_view.diff
+        self.status = QLabel()
         self.restore_button = QPushButton("Restore this version")
+        self.restore_button.setEnabled(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -585,51 +737,120 @@ class RevisionsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._show_selected)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.diff)
+        splitter.addWidget(self.summary_view)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.resize(760, 560)
         self.reload()
 
-    def reload(self) -> None:
-        self.revisions = self.store.revisions(self.draft_id)
+    def _set_title(self, title: str | None) -> None:
+        self.setWindowTitle("History" if title is None else f"History of “{title or 'Untitled'}”")
+
+    def reload(self) -> JobHandle[_History]:
+        """Read the history in the background; the table is filled when it arrives."""
+        store, draft_id = self.store, self.draft_id
+        self._generation += 1
+        generation = self._generation
+        self.status.setText("Loading the history…")
+
+        def read(_ctx: object) -> _History:
+            title = store.get_draft(draft_id).title
+            revisions = store.revisions(draft_id)
+            docs = [store.get_project_doc(draft_id, rev.id) for rev in revisions]
+            summaries = [
+                summarize_changes(docs[row + 1], docs[row]) if row + 1 < len(docs) else None
+                for row in range(len(docs))
+            ]
+            return _History(title, revisions, docs, summaries)
+
+        return (
+            Op(self.runner, read, name="Read draft history", lane="db")
+            .success(lambda history: self._show_history(generation, history))
+            .failure(lambda exc: self._failed(generation, exc))
+            .run()
+        )
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.status.setText(f"The history could not be read: {exc}")
+
+    def _show_history(self, generation: int, history: _History) -> None:
+        if generation != self._generation:
+            return
+        self.status.setText("")
+        self._set_title(history.title)
+        self.revisions, self._docs = history.revisions, history.docs
         self.table.setRowCount(len(self.revisions))
         for row, rev in enumerate(self.revisions):
             note = ("Current version. " if rev.is_head else "") + rev.label
+            summary = history.summaries[row]
             cells = (
                 time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rev.created_at)),
                 rev.kind,
                 note,
+                summary.text(3, "; ") if summary is not None else "first version",
                 f"{rev.size / 1024:.1f} KiB",
             )
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+            if summary is not None:
+                self.table.item(row, 3).setToolTip(summary.text(None))
         self.table.resizeColumnsToContents()
         if self.revisions:
+            self.table.clearSelection()
             self.table.selectRow(0)
+        self.loaded.emit()
 
     def _show_selected(self) -> None:
         rows = {index.row() for index in self.table.selectedIndexes()}
-        if not rows:
+        if not rows or min(rows) >= len(self.revisions):
             return
-        rev = self.revisions[min(rows)]
+        row = min(rows)
+        rev = self.revisions[row]
         self.restore_button.setEnabled(not rev.is_head)
-        current = self.store.get_project_doc(self.draft_id)
-        chosen = self.store.get_project_doc(self.draft_id, rev.id)
+        head = next((i for i, r in enumerate(self.revisions) if r.is_head), None)
+        chosen = self._docs[row]
+        if head is not None:
+            self._compare(self._docs[head], chosen)
+            return
+        store, draft_id, generation = self.store, self.draft_id, self._generation
+        Op(self.runner, lambda _ctx: store.get_project_doc(draft_id), name="Read draft", lane="db").success(
+            lambda current: self._compare(current, chosen) if generation == self._generation else None
+        ).failure(lambda exc: self._failed(generation, exc)).run()
+
+    def _compare(self, current: dict[str, Any], chosen: dict[str, Any]) -> None:
         changes = self._describe(current, chosen)
-        summary = (
+        facts = (
             "\n".join(f"{c.what}: {c.before} → {c.after}" for c in changes) or "Same title, length and clips."
         )
         body = self._diff(current, chosen) or "(identical to the current version)"
-        self.diff.setPlainText(f"Compared with the current version:\n{summary}\n\n{body}")
+        self.summary_view.set_summary(
+            summarize_changes(current, chosen), f"Compared with the current version:\n{facts}\n\n{body}"
+        )
 
-    def restore_selected(self) -> int | None:
+    def restore_selected(self) -> JobHandle[int] | None:
+        """Restore the selected version in the background; ``restored`` and a reload follow."""
         rows = {index.row() for index in self.table.selectedIndexes()}
-        if not rows:
+        if not rows or min(rows) >= len(self.revisions):
             return None
         rev = self.revisions[min(rows)]
-        new_rev = self.store.restore_revision(self.draft_id, rev.id)
+        store, draft_id = self.store, self.draft_id
+        self.restore_button.setEnabled(False)
+        self.status.setText("Restoring…")
+        return (
+            Op(
+                self.runner,
+                lambda _ctx: store.restore_revision(draft_id, rev.id),
+                name="Restore version",
+                lane="db",
+            )
+            .success(self._restored)
+            .failure(lambda exc: self.status.setText(f"That version could not be restored: {exc}"))
+            .run()
+        )
+
+    def _restored(self, new_rev: int) -> None:
         self.restored.emit(new_rev)
         self.reload()
-        return new_rev

@@ -8,11 +8,21 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from studio import threadguard
 from studio.ui.main_window import MainWindow
 from tests.media.fixtures import make_text_file, make_truncated, make_video
 
 CLIP_FPS = 30.0
 CLIP_SECONDS = 2.0
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_only_draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A database wait, a query or a PyAV open by the UI on the GUI thread raises in every UI test."""
+    monkeypatch.setenv(threadguard.ENV, "raise")
+    threadguard.mark_gui_thread()
+    yield
+    threadguard.unmark_gui_thread()
 
 
 @pytest.fixture(scope="session")

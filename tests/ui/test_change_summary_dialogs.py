@@ -96,6 +96,7 @@ def test_revisions_dialog_says_what_each_version_changed(qtbot: QtBot, store: Dr
     dialog = RevisionsDialog(store, draft_id)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3)  # read in the background
     column = [dialog.table.item(row, 3).text() for row in range(dialog.table.rowCount())]
     assert column == [
         "renamed the project from 'Beach day' to 'Beach day v2'",

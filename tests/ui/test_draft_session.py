@@ -46,6 +46,7 @@ def test_an_edit_is_autosaved_within_two_seconds(qtbot: QtBot, studio_window: Ma
         assert (
             session.autosaver is not None and session.autosaver.debounce == draft_session.AUTOSAVE_DEBOUNCE_S
         )
+        assert session.store.count_drafts() == 1  # created once, though the second edit came meanwhile
         stored = session.store.get_project_doc(
             session.draft_id, _autosaves(session.store, session.draft_id)[0].id
         )
@@ -83,7 +84,7 @@ def test_after_a_crash_the_autosave_is_offered_and_restored(
     assert session is not None and lock is not None
     try:
         assert len(shown) == 1
-        assert session.draft_id == draft_id
+        qtbot.waitUntil(lambda: session.draft_id == draft_id, timeout=10000)  # opened in the background
         assert studio_window.project.title == "Unsaved when it crashed"
         assert session.store.get_project_doc(draft_id)["title"] == "Unsaved when it crashed"
     finally:
@@ -103,11 +104,14 @@ def test_the_drafts_menu_opens_a_draft_and_a_revision_can_be_restored(
         store.save(draft_id, {"schema_version": 2, "title": "Second cut", "tracks": []})
         session.drafts_action.trigger()
         browser = session._browser.browser  # type: ignore[union-attr]
-        assert browser.model.rowCount() == 1
+        qtbot.waitUntil(lambda: not browser.model.loading and browser.model.rowCount() == 1, timeout=10000)
         first = min(store.revisions(draft_id), key=lambda r: r.id)
         store.restore_revision(draft_id, first.id)  # what the history dialog's "Restore" does
-        browser.openRequested.emit(draft_id)
+        with qtbot.waitSignal(session.draftOpened, timeout=10000) as opened:
+            browser.openRequested.emit(draft_id)
+        assert opened.args == [draft_id]
         assert studio_window.project.title == "First cut"
+        qtbot.waitUntil(lambda: not session._browser.isVisible(), timeout=10000)  # type: ignore[union-attr]
         assert session.draft_id == draft_id
         studio_window.timeline_model.do(SetParam("project", "title", "Third cut"))
         qtbot.waitUntil(lambda: bool(_autosaves(store, draft_id)), timeout=5000)
@@ -131,6 +135,50 @@ def test_a_recorded_take_joins_the_media_library_once(
         qtbot.waitUntil(lambda: session.store.media.find_by_path(take) is not None, timeout=5000)
         qtbot.wait(200)
         assert len(session.store.media.items()) == 1
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]
+
+
+def test_saving_while_the_first_edit_creates_the_draft_stores_one_draft_and_its_save(
+    qtbot: QtBot, studio_window: MainWindow
+) -> None:
+    session, lock = draft_session.start(studio_window)
+    assert session is not None and lock is not None
+    try:
+        studio_window.timeline_model.do(SetParam("project", "title", "Quick save"))
+        studio_window.projectSaved.emit()  # File > Save before the draft's id came back
+        assert session.draft_id is None  # the draft is being created in the background
+        with qtbot.waitSignal(session.draftCreated, timeout=10000) as created:
+            pass
+        draft_id = created.args[0]
+        assert session.draft_id == draft_id and session.autosaver is not None
+        qtbot.waitUntil(
+            lambda: any(r.kind == "save" for r in session.store.revisions(draft_id)), timeout=10000
+        )
+        assert session.store.count_drafts() == 1
+        assert session.store.get_project_doc(draft_id)["title"] == "Quick save"
+    finally:
+        session.close()
+        session.store.close()
+        lock.release()  # type: ignore[attr-defined]
+
+
+def test_a_draft_that_cannot_be_read_says_so_and_keeps_the_project(
+    qtbot: QtBot, studio_window: MainWindow
+) -> None:
+    session, lock = draft_session.start(studio_window)
+    assert session is not None and lock is not None
+    try:
+        before = studio_window.project
+        handle = session.open_draft(9999)
+        qtbot.waitUntil(lambda: handle.finished, timeout=10000)
+        qtbot.waitUntil(
+            lambda: studio_window.statusBar().currentMessage().startswith("Cannot open the draft"),
+            timeout=10000,
+        )
+        assert studio_window.project is before and session.draft_id is None
     finally:
         session.close()
         session.store.close()

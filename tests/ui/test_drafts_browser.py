@@ -56,7 +56,13 @@ def browser(qtbot, store: DraftStore) -> DraftsBrowser:
     widget.resize(900, 700)
     widget.show()
     qtbot.waitExposed(widget)
+    wait_loaded(qtbot, widget)
     return widget
+
+
+def wait_loaded(qtbot, browser: DraftsBrowser) -> None:
+    """The model reads the store in the background: wait until its rows arrived."""
+    qtbot.waitUntil(lambda: not browser.model.loading, timeout=10000)
 
 
 def titles(browser: DraftsBrowser) -> list[str]:
@@ -78,6 +84,10 @@ def test_lists_with_duration_cover_and_searches(qtbot, browser: DraftsBrowser) -
     assert titles(browser) == ["Another beach", "Cooking pasta", "Beach day"]
     model = browser.model
     assert model.data(model.index(2), Qt.ItemDataRole.DisplayRole).split("\n")[1].startswith("0:06")
+    cover = model.draft_at(1).cover_path
+    assert cover
+    model.data(model.index(1), Qt.ItemDataRole.DecorationRole)  # painting asks; a worker decodes
+    qtbot.waitUntil(lambda: model.has_cover(cover), timeout=10000)
     assert not model.data(model.index(1), Qt.ItemDataRole.DecorationRole).isNull()
     qtbot.keyClicks(browser.search, "beach")
     qtbot.waitUntil(lambda: titles(browser) == ["Another beach", "Beach day"])
@@ -89,33 +99,37 @@ def test_lists_with_duration_cover_and_searches(qtbot, browser: DraftsBrowser) -
 
 def test_sorts_by_title_and_duration(qtbot, browser: DraftsBrowser) -> None:
     browser.sort.setCurrentIndex(2)
-    assert titles(browser) == ["Another beach", "Beach day", "Cooking pasta"]
+    qtbot.waitUntil(lambda: titles(browser) == ["Another beach", "Beach day", "Cooking pasta"])
     browser.sort.setCurrentIndex(3)
-    assert titles(browser) == ["Beach day", "Another beach", "Cooking pasta"]
+    qtbot.waitUntil(lambda: titles(browser) == ["Beach day", "Another beach", "Cooking pasta"])
 
 
 def test_rename_duplicate_trash_and_restore(qtbot, browser: DraftsBrowser, monkeypatch) -> None:
     select(browser, "Cooking pasta")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Pasta night", True))
-    qtbot.mouseClick(browser.rename_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(browser.changed, timeout=10000):
+        qtbot.mouseClick(browser.rename_button, Qt.MouseButton.LeftButton)
+    wait_loaded(qtbot, browser)
     assert "Pasta night" in titles(browser) and "Cooking pasta" not in titles(browser)
     assert (
         browser.selected_ids() and browser.store.get_draft(browser.selected_ids()[0]).title == "Pasta night"
     )
 
     qtbot.mouseClick(browser.duplicate_button, Qt.MouseButton.LeftButton)
-    assert "Pasta night (copy)" in titles(browser)
+    qtbot.waitUntil(lambda: "Pasta night (copy)" in titles(browser), timeout=10000)
 
     select(browser, "Beach day")
     qtbot.mouseClick(browser.delete_button, Qt.MouseButton.LeftButton)
-    assert "Beach day" not in titles(browser)
+    qtbot.waitUntil(lambda: "Beach day" not in titles(browser), timeout=10000)
     qtbot.mouseClick(browser.trash_toggle, Qt.MouseButton.LeftButton)
-    assert titles(browser) == ["Beach day"] and browser.restore_button.isVisible()
+    qtbot.waitUntil(lambda: titles(browser) == ["Beach day"], timeout=10000)
+    assert browser.restore_button.isVisible()
     select(browser, "Beach day")
     qtbot.mouseClick(browser.restore_button, Qt.MouseButton.LeftButton)
-    assert titles(browser) == [] and "empty" in browser.empty.text()
+    qtbot.waitUntil(lambda: titles(browser) == [], timeout=10000)
+    assert "empty" in browser.empty.text()
     qtbot.mouseClick(browser.trash_toggle, Qt.MouseButton.LeftButton)
-    assert "Beach day" in titles(browser)
+    qtbot.waitUntil(lambda: "Beach day" in titles(browser), timeout=10000)
 
 
 def test_delete_forever_asks_first(qtbot, browser: DraftsBrowser, monkeypatch) -> None:
@@ -126,6 +140,7 @@ def test_delete_forever_asks_first(qtbot, browser: DraftsBrowser, monkeypatch) -
     assert "Beach day" in titles(browser)
     qtbot.mouseClick(browser.forever_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Erased" in browser.last_message, timeout=10000)
+    wait_loaded(qtbot, browser)
     assert "Beach day" not in titles(browser)
     assert browser.store.count_drafts(trashed=True) == 0
 
@@ -152,11 +167,20 @@ def test_model_fetches_rows_lazily(qtbot, store: DraftStore) -> None:
     for i in range(DraftsModel.BATCH * 2 + 5):
         store.create_draft(doc(f"d{i}", 0))
     model = DraftsModel(store)
-    model.refresh()
+    assert model.rowCount() == 0 and not model.canFetchMore()  # nothing read yet
+    with qtbot.waitSignal(model.loaded, timeout=10000):
+        model.refresh()
     assert model.rowCount() == DraftsModel.BATCH and model.canFetchMore()
     model.fetchMore()
-    model.fetchMore()
+    assert model.loading and not model.canFetchMore()  # the page is read in the background
+    model.fetchMore()  # asked again while loading: no second read of the same page
+    qtbot.waitUntil(lambda: not model.loading, timeout=10000)
+    assert model.rowCount() == DraftsModel.BATCH * 2 and model.canFetchMore()
+    with qtbot.waitSignal(model.loaded, timeout=10000):
+        model.fetchMore()
     assert model.rowCount() == DraftsModel.BATCH * 2 + 5 and not model.canFetchMore()
+    assert len({model.draft_at(r).id for r in range(model.rowCount())}) == model.rowCount()
+    model.runner.shutdown()
 
 
 def _dead_pid() -> int:
@@ -232,14 +256,43 @@ def test_history_dialog_restores_an_earlier_version(qtbot, browser: DraftsBrowse
     select(browser, "Beach day")
     draft_id = browser.selected_ids()[0]
     browser.store.save(draft_id, doc("Beach day v2", 5))
-    browser.model.refresh()
+    with qtbot.waitSignal(browser.model.loaded, timeout=10000):
+        browser.model.refresh()
     select(browser, "Beach day v2")
     dialog = browser.show_history(modal=False)
     assert dialog is not None
     qtbot.addWidget(dialog)
-    assert dialog.table.rowCount() == 2 and not dialog.restore_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10000)
+    assert not dialog.restore_button.isEnabled() and "Beach day v2" in dialog.windowTitle()
     dialog.table.selectRow(1)
     assert "Beach day v2 → Beach day" in dialog.diff.toPlainText()
-    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.restored, timeout=10000):
+        qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     assert browser.store.get_project_doc(draft_id)["title"] == "Beach day"
-    assert dialog.table.rowCount() == 3 and "Beach day" in titles(browser)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3 and "Beach day" in titles(browser), timeout=10000)
+
+
+def test_covers_are_decoded_in_the_background_not_in_data(qtbot, store: DraftStore) -> None:
+    draft_id = store.create_draft(doc("With cover", 1))
+    store.set_cover(draft_id, np.full((64, 36, 3), 200, np.uint8))
+    model = DraftsModel(store)
+    with qtbot.waitSignal(model.loaded, timeout=10000):
+        model.refresh()
+    cover = model.draft_at(0).cover_path
+    assert cover
+    blank = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert not model.has_cover(cover)  # data() answered at once with the placeholder
+    with qtbot.waitSignal(model.dataChanged, timeout=10000) as changed:
+        pass
+    assert changed.args[0].row() == 0 and model.has_cover(cover)
+    icon = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert not icon.isNull() and icon.cacheKey() != blank.cacheKey()
+    model.runner.shutdown()
+
+
+def test_a_failed_rename_says_why(qtbot, browser: DraftsBrowser) -> None:
+    select(browser, "Cooking pasta")
+    with qtbot.waitSignal(browser.failed, timeout=10000) as failed:
+        assert browser.rename_selected("   ")
+    assert failed.args == ["a draft needs a title"] and browser.last_message == "a draft needs a title"
+    assert "Cooking pasta" in titles(browser)

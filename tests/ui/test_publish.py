@@ -526,7 +526,8 @@ def test_file_publish_opens_for_the_editors_draft_and_from_the_drafts_browser(
 
         browser = session.show_browser()
         browser.select_ids([session.draft_id])
-        assert browser.publish_button.isEnabled()
+        qtbot.waitUntil(lambda: not browser.model.loading, timeout=WAIT_MS)
+        qtbot.waitUntil(browser.publish_button.isEnabled, timeout=WAIT_MS)
         qtbot.mouseClick(browser.publish_button, LEFT)
         dialog = studio_window.publish_dialog
         assert isinstance(dialog, PublishDialog) and dialog.target.draft_id == session.draft_id
