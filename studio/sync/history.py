@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.dbwriter import transaction
 from studio.sync import rollup
 from studio.sync.schema import CURRENT_VERSION
 from studio.sync.store import SyncStore
@@ -95,14 +96,8 @@ def import_history(store: SyncStore, path: Path) -> list[Imported]:
             raise HistoryImportError(f"cannot open {source}: {exc}") from None
         try:
             _check_schema(conn, source)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                done = [_merge_account(conn, row) for row in _their_accounts(conn)]
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return done
+            with transaction(conn):
+                return [_merge_account(conn, row) for row in _their_accounts(conn)]
         except sqlite3.DatabaseError as exc:
             raise HistoryImportError(
                 f"{source} is damaged or not a history file ({exc}); nothing was imported"

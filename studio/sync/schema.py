@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from studio.dbwriter import create_schema, refuse_newer
+from studio.dbwriter import create_schema, refuse_newer, transaction
 from studio.sync import rollup
 
 CURRENT_VERSION = 2
@@ -151,13 +151,8 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         return
     if found == CURRENT_VERSION:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         if found < 2:  # v2: the per-quarter-hour rollup of counter changes, built from the history
             conn.execute(rollup.TABLE)
             rollup.rebuild(conn)
         conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
