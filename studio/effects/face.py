@@ -2,11 +2,16 @@
 
 Pipeline per frame, all on a small grey copy (short side ~270 px):
 
-* every ``detect_every`` frames (and after a seek) OpenCV's Haar cascade finds faces
-  (``cv2.data.haarcascades``, ships in the wheel; ~13 ms at this size), and an eye cascade
-  inside each face estimates its roll angle;
+* every ``detect_every`` frames (and after a seek) OpenCV's Haar cascades find faces
+  (``cv2.data.haarcascades``, ships in the wheel; see :mod:`studio.effects.face_detect`): the
+  frontal cascade on the frame, plus one more view per round in turn (the frame rotated by
+  ±15°/±30°, the profile cascade on the frame and on its mirror; all of them on the first
+  round after a seek), and around each tracked face an upright search at its current roll;
+  candidates are merged by non-maximum suppression;
+* the eye cascade on an upright copy of each face gives the eyes and the roll (the eye line);
+  nose and mouth follow from the eyes (:mod:`studio.effects.landmarks`);
 * in between, pyramidal Lucas-Kanade optical flow moves each box by the median motion of
-  corner features inside it (~1 ms);
+  corner features inside it and turns it by their rotation (~1 ms);
 * a One-Euro filter per coordinate removes jitter while following fast moves. It takes the
   timestamps it is given, so it behaves the same when a clip is sped up or slowed down.
 
@@ -24,11 +29,28 @@ import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
+from studio.effects.face_detect import (
+    EXTRA_VIEWS,
+    Detection,
+    cascade,
+    iou,
+    search_near,
+    suppress,
+    view_candidates,
+    with_eyes,
+)
+from studio.effects.landmarks import PRIOR_EYE_U, PRIOR_EYE_V, face_points, prior_eyes, rotate
+
+__all__ = ["Detection", "DetectorSettings", "FaceBox", "FaceTracker", "cascade", "detect_faces"]
+
 SEEK_GAP_S = 0.5
+MAX_FLOW_TURN = 6.0  # degrees per frame the optical flow may turn a face
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,9 @@ class DetectorSettings:
     min_cutoff: float = 1.5
     beta: float = 0.3
     max_faces: int = 4
+    rotated_scale: float = 0.6  # extra downscale for the rotated and profile views
+    multi_view: bool = True
+    version: int = 2  # bump when what is cached changes (2: multi-view + landmarks)
 
     def key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -48,7 +73,10 @@ class DetectorSettings:
 
 @dataclass(frozen=True)
 class FaceBox:
-    """A face in frame fractions: centre (cx, cy), size (w, h), roll ``angle`` in degrees."""
+    """A face in frame fractions: centre (cx, cy), size (w, h), roll ``angle`` in degrees
+    (clockwise positive, from the eye line), and landmarks in frame fractions: the eyes
+    (``eye_l`` is the one on the image's left), the nose tip and the mouth centre.
+    ``eyes_found`` says the eyes were seen rather than placed by the average-face prior."""
 
     cx: float
     cy: float
@@ -56,6 +84,47 @@ class FaceBox:
     h: float
     angle: float = 0.0
     track_id: int = 0
+    eye_l: Point | None = None
+    eye_r: Point | None = None
+    nose: Point | None = None
+    mouth: Point | None = None
+    eyes_found: bool = False
+
+    @property
+    def roll(self) -> float:
+        return self.angle
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> FaceBox:
+        fields = dict(doc)
+        for name in ("eye_l", "eye_r", "nose", "mouth"):
+            if fields.get(name) is not None:
+                fields[name] = (float(fields[name][0]), float(fields[name][1]))
+        return cls(**fields)
+
+    def points(self, width: int, height: int) -> dict[str, Point]:
+        """Landmarks in pixels of a ``width`` x ``height`` frame: ``eye_l``, ``eye_r``,
+        ``eyes`` (their middle), ``nose``, ``mouth``, ``cheek_l``, ``cheek_r``, ``cheeks``,
+        ``head_top``. Without landmarks (an old cache), the average-face prior."""
+        if self.eye_l is None or self.eye_r is None:
+            side = math.sqrt(self.w * width * self.h * height)
+            eye_l, eye_r = prior_eyes(self.cx * width, self.cy * height, side, self.angle)
+        else:
+            eye_l = (self.eye_l[0] * width, self.eye_l[1] * height)
+            eye_r = (self.eye_r[0] * width, self.eye_r[1] * height)
+        points = face_points(eye_l, eye_r)
+        if self.nose is not None and self.mouth is not None:
+            points["nose"] = (self.nose[0] * width, self.nose[1] * height)
+            points["mouth"] = (self.mouth[0] * width, self.mouth[1] * height)
+        return points
+
+    def eye_distance(self, width: int, height: int) -> float:
+        """Inter-ocular distance in pixels, kept within 0.3..0.6 of the face width (a turned
+        face foreshortens its eyes; a sticker should not shrink to nothing)."""
+        p = self.points(width, height)
+        d = math.dist(p["eye_l"], p["eye_r"])
+        fw = self.w * width
+        return min(max(d, 0.3 * fw), 0.6 * fw)
 
     def pixels(self, width: int, height: int, pad: float = 0.0) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) clipped to the frame, grown by ``pad`` of the box size per side."""
@@ -100,26 +169,37 @@ class OneEuro:
 @dataclass
 class _Track:
     track_id: int
-    box: np.ndarray  # x, y, w, h in small-image pixels
+    box: np.ndarray  # x, y, w, h in small-image pixels (the face's own square)
     angle: float
     filters: list[OneEuro]
+    eyes: np.ndarray = field(default_factory=lambda: _PRIOR_REL.copy())  # in face sizes
+    eyes_found: bool = False
     misses: int = 0
+    hits: int = 0
     smoothed: tuple[float, ...] = ()
 
+    @property
+    def confirmed(self) -> bool:
+        """Seen with its eyes, or in two detection rounds: worth a search of its own (a
+        one-off false hit is not kept alive by the lenient search around it)."""
+        return self.eyes_found or self.hits >= 2
 
-_cascades: dict[str, cv2.CascadeClassifier] = {}
-_cascade_lock = threading.Lock()
+    def take(self, det: Detection) -> None:
+        """Adopt a detection: its box, roll and eyes (in the face's own frame)."""
+        self.box, self.angle, self.misses = det.box, det.angle, 0
+        self.hits += 1
+        fit = det.eyes
+        if fit is None:
+            return
+        cx, cy = det.centre
+        side = float(det.box[2])
+        rel = []
+        for px, py in (fit.eye_l, fit.eye_r):
+            rel.extend(v / side for v in rotate(px - cx, py - cy, -det.angle))
+        self.eyes, self.eyes_found = np.array(rel, np.float64), fit.found
 
 
-def cascade(name: str) -> cv2.CascadeClassifier:
-    with _cascade_lock:
-        if name not in _cascades:
-            path = str(Path(cv2.data.haarcascades) / name)
-            clf = cv2.CascadeClassifier(path)
-            if clf.empty():
-                raise RuntimeError(f"OpenCV's {name} is missing from {cv2.data.haarcascades}")
-            _cascades[name] = clf
-        return _cascades[name]
+_PRIOR_REL = np.array([-PRIOR_EYE_U, PRIOR_EYE_V, PRIOR_EYE_U, PRIOR_EYE_V], np.float64)
 
 
 def small_grey(image: np.ndarray, work_width: int) -> np.ndarray:
@@ -134,40 +214,24 @@ def small_grey(image: np.ndarray, work_width: int) -> np.ndarray:
     return cv2.equalizeHist(small)
 
 
-def detect_faces(grey: np.ndarray, settings: DetectorSettings) -> list[tuple[np.ndarray, float]]:
-    """Faces in a small grey image: [(x, y, w, h), roll angle in degrees]."""
-    min_side = max(24, int(settings.min_face * min(grey.shape)))
-    found = cascade("haarcascade_frontalface_default.xml").detectMultiScale(
-        grey,
-        scaleFactor=settings.scale_factor,
-        minNeighbors=settings.min_neighbors,
-        minSize=(min_side, min_side),
-    )
-    faces = sorted((np.asarray(f, np.float32) for f in found), key=lambda b: -b[2] * b[3])
-    return [(b, _roll(grey, b)) for b in faces[: settings.max_faces]]
+def detect_faces(
+    grey: np.ndarray, settings: DetectorSettings, views: tuple[str, ...] | None = None
+) -> list[Detection]:
+    """Faces in a small grey image, largest first, each with its roll and eyes. ``views``:
+    the extra views to search besides the frontal one (all of them by default)."""
+    if views is None:
+        views = EXTRA_VIEWS if settings.multi_view else ()
+    found = _candidates(grey, settings, views)
+    faces = sorted(suppress(found), key=lambda d: -float(d.box[2] * d.box[3]))
+    return [with_eyes(grey, d) for d in faces[: settings.max_faces]]
 
 
-def _roll(grey: np.ndarray, box: np.ndarray) -> float:
-    x, y, w, h = (int(v) for v in box)
-    roi = grey[y : y + h // 2 + h // 8, x : x + w]
-    if roi.size == 0:
-        return 0.0
-    eyes = cascade("haarcascade_eye.xml").detectMultiScale(roi, 1.1, 3, minSize=(max(4, w // 8),) * 2)
-    if len(eyes) < 2:
-        return 0.0
-    eyes = sorted(eyes, key=lambda e: -e[2] * e[3])[:2]
-    (ax, ay), (bx, by) = sorted((e[0] + e[2] / 2, e[1] + e[3] / 2) for e in eyes)
-    if bx - ax < w * 0.2:
-        return 0.0
-    angle = math.degrees(math.atan2(by - ay, bx - ax))
-    return angle if abs(angle) < 35 else 0.0
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    return float(inter / (a[2] * a[3] + b[2] * b[3] - inter + 1e-6))
+def _candidates(grey: np.ndarray, settings: DetectorSettings, views: tuple[str, ...]) -> list[Detection]:
+    s = settings
+    found = view_candidates(grey, "frontal", s.scale_factor, s.min_neighbors, s.min_face)
+    for view in views:
+        found += view_candidates(grey, view, s.scale_factor, s.min_neighbors, s.min_face, s.rotated_scale)
+    return found
 
 
 class FaceTracker:
@@ -179,10 +243,11 @@ class FaceTracker:
         self._prev: np.ndarray | None = None
         self._last_t: float | None = None
         self._since_detect = 0
+        self._rounds = 0
         self._next_id = 1
 
     def reset(self) -> None:
-        self._tracks, self._prev, self._last_t, self._since_detect = [], None, None, 0
+        self._tracks, self._prev, self._last_t, self._since_detect, self._rounds = [], None, None, 0, 0
 
     def update(self, image: np.ndarray, t: float) -> list[FaceBox]:
         """Faces in ``image`` (RGB HxWx3 or a grey/Y plane) at time ``t`` seconds."""
@@ -197,36 +262,69 @@ class FaceTracker:
         else:
             self._since_detect += 1
         self._prev, self._last_t = grey, t
-        gh, gw = grey.shape
-        out = []
-        for track in self._tracks:
-            x, y, w, h = track.box
-            raw = ((x + w / 2) / gw, (y + h / 2) / gh, w / gw, h / gh, track.angle)
-            track.smoothed = tuple(f(v, t) for f, v in zip(track.filters, raw, strict=True))
-            cx, cy, bw, bh, angle = track.smoothed
-            out.append(FaceBox(float(cx), float(cy), float(bw), float(bh), float(angle), track.track_id))
-        return out
+        return [self._output(track, grey.shape, t) for track in self._tracks]
+
+    def _output(self, track: _Track, shape: tuple[int, ...], t: float) -> FaceBox:
+        gh, gw = shape[:2]
+        x, y, w, h = (float(v) for v in track.box)
+        raw = ((x + w / 2) / gw, (y + h / 2) / gh, w / gw, h / gh, track.angle, *track.eyes)
+        track.smoothed = tuple(f(v, t) for f, v in zip(track.filters, raw, strict=True))
+        cx, cy, bw, bh, angle, *rel = (float(v) for v in track.smoothed)
+        side = math.sqrt(bw * gw * bh * gh)
+        eyes = []
+        for u, v in ((rel[0], rel[1]), (rel[2], rel[3])):
+            du, dv = rotate(u * side, v * side, angle)
+            eyes.append((cx * gw + du, cy * gh + dv))
+        pts = face_points(eyes[0], eyes[1])
+
+        def frac(p: Point) -> Point:
+            return p[0] / gw, p[1] / gh
+
+        return FaceBox(
+            cx, cy, bw, bh, angle, track.track_id,
+            eye_l=frac(pts["eye_l"]), eye_r=frac(pts["eye_r"]),
+            nose=frac(pts["nose"]), mouth=frac(pts["mouth"]),
+            eyes_found=track.eyes_found,
+        )  # fmt: skip
+
+    def _views(self) -> tuple[str, ...]:
+        """All extra views on the first round after a reset, then one per round in turn."""
+        if not self.settings.multi_view:
+            return ()
+        if self._rounds == 0:
+            return EXTRA_VIEWS
+        return (EXTRA_VIEWS[(self._rounds - 1) % len(EXTRA_VIEWS)],)
 
     def _detect(self, grey: np.ndarray) -> None:
-        found = detect_faces(grey, self.settings)
+        s = self.settings
+        candidates = _candidates(grey, s, self._views())
+        self._rounds += 1
+        if s.multi_view:
+            for track in self._tracks:
+                if track.confirmed and not any(iou(track.box, d.box) > 0.2 for d in candidates):
+                    candidates += search_near(grey, track.box, track.angle, s.scale_factor, s.min_neighbors)
+        faces = sorted(suppress(candidates), key=lambda d: -float(d.box[2] * d.box[3]))
+        found = [with_eyes(grey, d) for d in faces[: s.max_faces]]
         matched: set[int] = set()
         for track in self._tracks:
             best, best_iou = None, 0.2
-            for i, (box, _) in enumerate(found):
-                score = _iou(track.box, box)
+            for i, det in enumerate(found):
+                score = iou(track.box, det.box)
                 if i not in matched and score > best_iou:
                     best, best_iou = i, score
             if best is None:
                 track.misses += 1
             else:
                 matched.add(best)
-                track.box, track.angle, track.misses = found[best][0], found[best][1], 0
+                track.take(found[best])
         self._tracks = [tr for tr in self._tracks if tr.misses < 2]
-        s = self.settings
-        for i, (box, angle) in enumerate(found):
+        for i, det in enumerate(found):
             if i not in matched and len(self._tracks) < s.max_faces:
                 filters = [OneEuro(s.min_cutoff, s.beta) for _ in range(4)] + [OneEuro(0.5, 0.05)]
-                self._tracks.append(_Track(self._next_id, box, angle, filters))
+                filters += [OneEuro(s.min_cutoff, s.beta) for _ in range(4)]
+                track = _Track(self._next_id, det.box, det.angle, filters)
+                track.take(det)
+                self._tracks.append(track)
                 self._next_id += 1
 
     def _flow(self, prev: np.ndarray, grey: np.ndarray) -> None:
@@ -243,10 +341,15 @@ class FaceTracker:
                 continue
             p0, p1 = pts.reshape(-1, 2)[good], nxt.reshape(-1, 2)[good]
             dx, dy = np.median(p1 - p0, axis=0)
-            d0 = np.linalg.norm(p0 - p0.mean(0), axis=1)
-            d1 = np.linalg.norm(p1 - p1.mean(0), axis=1)
-            scale = float(np.median(d1[d0 > 1e-3] / d0[d0 > 1e-3])) if (d0 > 1e-3).any() else 1.0
+            v0, v1 = p0 - p0.mean(0), p1 - p1.mean(0)
+            d0, d1 = np.linalg.norm(v0, axis=1), np.linalg.norm(v1, axis=1)
+            far = d0 > max(1e-3, 0.15 * w)
+            scale = float(np.median(d1[far] / d0[far])) if far.any() else 1.0
             scale = min(max(scale, 0.9), 1.1)
+            if far.sum() >= 4:
+                turn = np.arctan2(v1[far, 1], v1[far, 0]) - np.arctan2(v0[far, 1], v0[far, 0])
+                turn = math.degrees(float(np.median((turn + np.pi) % (2 * np.pi) - np.pi)))
+                track.angle += min(max(turn, -MAX_FLOW_TURN), MAX_FLOW_TURN)
             cx, cy = x + w / 2 + dx, y + h / 2 + dy
             track.box = np.array([cx - w * scale / 2, cy - h * scale / 2, w * scale, h * scale], np.float32)
 
@@ -319,7 +422,7 @@ class FaceCache:
 def _load(path: Path) -> dict[int, list[FaceBox]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return {int(ms): [FaceBox(**b) for b in boxes] for ms, boxes in doc.items()}
+        return {int(ms): [FaceBox.from_dict(b) for b in boxes] for ms, boxes in doc.items()}
     except (OSError, ValueError, TypeError):
         return {}
 

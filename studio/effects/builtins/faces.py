@@ -129,11 +129,45 @@ def load_sticker(path: str) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def sticker_anchors() -> dict[str, dict[str, float]]:
+def sticker_anchors() -> dict[str, dict[str, Any]]:
     try:
         return json.loads(resource("stickers", "stickers.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+ANCHOR_POINTS = ("eyes", "nose", "mouth", "cheeks", "head_top", "face")
+LEGACY_ANCHOR: dict[str, Any] = {"width": 1.0, "dy": 0.0}
+
+
+def sticker_placement(
+    box: FaceBox, anchor: Mapping[str, Any], width: int, height: int, values: Mapping[str, Any]
+) -> tuple[float, float, float, float]:
+    """Where a sticker goes on ``box`` in a ``width`` x ``height`` frame: centre (x, y), width
+    in pixels and angle in degrees.
+
+    An anchor from ``stickers.json`` names a landmark (``point``: eyes, nose, mouth, cheeks,
+    head_top or face), a ``size`` in inter-ocular distances, an ``offset`` along the face's
+    vertical axis in inter-ocular distances (down +) and whether it ``rotate``s with the roll.
+    An anchor without ``point`` (your own file, an older stickers.json) is placed the old way:
+    ``width`` in face widths and ``dy`` in face heights from the face centre."""
+    roll = box.angle if values["follow_rotation"] else 0.0
+    fw, fh = box.w * width, box.h * height
+    point = anchor.get("point")
+    if point is None or point == "face":
+        size = fw * float(anchor.get("width", 1.0))
+        x, y, shift = box.cx * width, box.cy * height, float(anchor.get("dy", 0.0)) * fh
+    else:
+        if point not in ANCHOR_POINTS:
+            raise ParamError(f"the sticker anchor '{point}' is not one of {', '.join(ANCHOR_POINTS)}")
+        iod = box.eye_distance(width, height)
+        x, y = box.points(width, height)[point]
+        size, shift = iod * float(anchor.get("size", 2.0)), iod * float(anchor.get("offset", 0.0))
+        if not anchor.get("rotate", True):
+            roll = 0.0
+    shift += values["offset_y"] * fh
+    rad = math.radians(roll)
+    return x - math.sin(rad) * shift, y + math.cos(rad) * shift, size * values["scale"], roll
 
 
 def paste_sticker(
@@ -178,23 +212,18 @@ class FaceStickerFilter(_FaceFilter):
         if not boxes:
             return image
         if values["file"]:
-            path, anchor = values["file"], {"width": 1.0, "dy": 0.0}
+            path, anchor = values["file"], LEGACY_ANCHOR
         else:
             path_obj = shipped("stickers", ".png").get(values["sticker"])
             if path_obj is None:
                 raise ParamError(f"the sticker '{values['sticker']}' is not installed")
-            path, anchor = str(path_obj), sticker_anchors().get(values["sticker"], {"width": 1.0, "dy": 0.0})
+            path, anchor = str(path_obj), sticker_anchors().get(values["sticker"], LEGACY_ANCHOR)
         sticker = load_sticker(path)
         out = image.copy()
         h, w = image.shape[:2]
         for box in boxes:
-            angle = box.angle if values["follow_rotation"] else 0.0
-            fw, fh = box.w * w, box.h * h
-            dy = (anchor["dy"] + values["offset_y"]) * fh
-            rad = math.radians(angle)
-            cx = box.cx * w - math.sin(rad) * dy
-            cy = box.cy * h + math.cos(rad) * dy
-            paste_sticker(out, sticker, cx, cy, fw * anchor["width"] * values["scale"], angle)
+            cx, cy, size, angle = sticker_placement(box, anchor, w, h, values)
+            paste_sticker(out, sticker, cx, cy, size, angle)
         return out
 
 
