@@ -1,8 +1,10 @@
 """Draw the stickers that ship in studio/resources/stickers with Pillow, plus their face anchors.
 
 Run: .venv/bin/python studio/resources/stickers/make_stickers.py
-``stickers.json`` says where each sticker sits on a face: ``width`` in face widths and ``dy``
-(vertical offset of the sticker's centre from the face centre) in face heights.
+``stickers.json`` says where each sticker sits on a face: ``point`` (a landmark: eyes, cheeks,
+head_top, nose, mouth), ``size`` in eye distances, ``offset`` along the face's vertical axis in
+eye distances, ``rotate`` (turn with the head's roll); ``width``/``dy`` are the old box placement
+(face widths, face heights) used where no landmark is known.
 """
 
 from __future__ import annotations
@@ -62,10 +64,22 @@ def blush() -> Image.Image:
 
 
 STICKERS = {
-    "sunglasses": (sunglasses, {"width": 1.0, "dy": -0.08}),
-    "crown": (crown, {"width": 1.15, "dy": -0.8}),
-    "heart-eyes": (hearts, {"width": 0.85, "dy": -0.1}),
-    "blush": (blush, {"width": 0.95, "dy": 0.15}),
+    "sunglasses": (
+        sunglasses,
+        {"point": "eyes", "size": 2.2, "offset": 0.05, "rotate": True, "width": 1.0, "dy": -0.08},
+    ),
+    "crown": (
+        crown,
+        {"point": "head_top", "size": 2.5, "offset": -0.25, "rotate": True, "width": 1.15, "dy": -0.8},
+    ),
+    "heart-eyes": (
+        hearts,
+        {"point": "eyes", "size": 2.0, "offset": 0.0, "rotate": True, "width": 0.85, "dy": -0.1},
+    ),
+    "blush": (
+        blush,
+        {"point": "cheeks", "size": 1.9, "offset": 0.0, "rotate": True, "width": 0.95, "dy": 0.15},
+    ),
 }
 
 
