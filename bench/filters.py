@@ -112,7 +112,7 @@ def fused(refs: list[dict[str, Any]], w: int, h: int, frames: list[np.ndarray]) 
     ctx = FilterContext(w, h)
     values = [classes[r["id"]].validate(r["params"]) for r in refs]
     look = FusedLook(tuple(structure(r["id"], v, ctx) for r, v in zip(refs, values, strict=True)), w, h)
-    return per_frame(lambda buf: look.run(Frame.from_i420(buf, w, h).as_rgb(), values), frames)
+    return per_frame(lambda buf: look.run(buf, values), frames)  # I420 in, I420 out, as the chain runs it
 
 
 def ffmpeg_ms(graph: str, raw: Path, w: int, h: int, n: int, null_ms: float | None = None) -> float:

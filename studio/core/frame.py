@@ -6,9 +6,10 @@ RGB (``rgb24``: HxWx3 uint8). Converting costs ~1.6 ms at 1080x1920 with OpenCV,
 for the layout they need (:meth:`as_rgb`, :meth:`as_i420`) and the conversion happens only
 when the layout really changes. Width and height are always even.
 
-The conversions are OpenCV's BT.601 matrices (a BT.709 one costs ~10x more with OpenCV). A
-round trip is neutral, so a filter that leaves RGB alone leaves the YUV alone; an RGB filter
-sees HD sources' colours slightly shifted (a few levels in saturated reds and greens).
+Both layouts are the working colour space (``studio.core.colour``): the YUV is BT.709 limited
+range, the RGB its full-range R'G'B', and the conversions are that module's BT.709 matrices
+(what the export is tagged as and what a player applies to it). A round trip is neutral
+within rounding, so a filter that leaves RGB alone leaves the YUV alone.
 
 This is vocabulary shared by media, effects and render; it does no I/O.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from studio.core.colour import i420_to_rgb, rgb_to_i420
 
 YUV420P = "yuv420p"
 RGB24 = "rgb24"
@@ -73,19 +76,15 @@ class Frame:
     def as_rgb(self) -> np.ndarray:
         """HxWx3 uint8 RGB (converted from YUV once, then kept)."""
         if self._rgb is None:
-            import cv2
-
             assert self._yuv is not None
-            self._rgb = cv2.cvtColor(self._yuv, cv2.COLOR_YUV2RGB_I420)
+            self._rgb = i420_to_rgb(self._yuv, self.width, self.height)
         return self._rgb
 
     def as_i420(self) -> np.ndarray:
         """The (h*3/2, w) I420 buffer (converted from RGB once, then kept)."""
         if self._yuv is None:
-            import cv2
-
             assert self._rgb is not None
-            self._yuv = cv2.cvtColor(self._rgb, cv2.COLOR_RGB2YUV_I420)
+            self._yuv = rgb_to_i420(self._rgb)
         return self._yuv
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

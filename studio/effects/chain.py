@@ -293,9 +293,9 @@ class FilterChain:
                         out = self._apply(step, out, t, v)
                     return out
 
-                if fused.choose(key, opencv, lambda: look.run(frame.as_rgb(), values)) != "onnx":
+                if fused.choose(key, opencv, lambda: look.run(frame.as_i420(), values)) != "onnx":
                     return None
-            return Frame(frame.width, frame.height, _rgb=look.run(frame.as_rgb(), values))
+            return Frame.from_i420(look.run(frame.as_i420(), values), frame.width, frame.height)
         except FilterError:
             raise
         except Exception as exc:

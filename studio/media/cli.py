@@ -22,6 +22,16 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def colour_line(v: Any) -> str:
+    """ "HDR HLG, BT.2020, 10-bit (bt2020nc / arib-std-b67 / bt2020, tv)" and the like."""
+    kind = f"HDR {v.hdr}" if v.hdr else "SDR"
+    gamut = (
+        "BT.2020" if v.wide_gamut else "BT.709" if v.height >= 720 or v.color_space == "bt709" else "BT.601"
+    )
+    tags = " / ".join(t or "untagged" for t in (v.color_space, v.color_transfer, v.color_primaries))
+    return f"{kind}, {gamut}, {v.bit_depth}-bit ({tags}, {v.color_range or 'range untagged'})"
+
+
 def describe(info: Any) -> list[str]:
     """Human-readable lines for a MediaInfo."""
     lines = [
@@ -43,6 +53,7 @@ def describe(info: Any) -> list[str]:
             f"video:     {v.codec} {v.width}x{v.height}{turned}, {rate}, {v.pix_fmt} ({v.bit_depth}-bit), "
             f"{v.frame_count} frames"
         )
+        lines.append(f"colour:    {colour_line(v)}")
     a = info.audio
     if a is not None:
         damaged = " [damaged]" if a.damaged else ""

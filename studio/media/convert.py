@@ -5,7 +5,8 @@
 0.4 ms at 1080x1920 against 2.1 ms through swscale. Everything else (10-bit, full-range
 ``yuvj420p``, nv12, RGB stills) goes through PyAV's ``reformat`` (swscale), which for 10-bit
 4:2:0 took 1.3 ms where a numpy shift took 4.3 ms. bench/decode.py measures these again.
-Display rotation turns the planes with ``cv2.rotate``.
+Display rotation turns the planes with ``cv2.rotate``. The colour stays as the source has it:
+``studio.media.colour.to_working`` (what the decoder calls) brings it into the working space.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ def plane_array(plane: Any) -> np.ndarray:
     return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
 
 
-def to_i420(frame: Any, rotation: int = 0) -> Frame:
-    """Copy a decoded frame into a new I420 Frame, cropped to even size and turned upright."""
+def to_i420(frame: Any, rotation: int = 0, *, full_range: bool = False) -> Frame:
+    """Copy a decoded YUV frame's planes into a new I420 Frame, cropped to even size and turned
+    upright. The values are the source's own (its matrix and range, ``full_range`` saying which
+    range swscale must keep): ``studio.media.colour.to_working`` converts them."""
     fmt = frame.format.name
     if fmt not in _DIRECT:
-        frame, fmt = frame.reformat(format="yuv420p"), "yuv420p"
+        keep = "JPEG" if full_range else "MPEG"
+        frame = frame.reformat(format="yuv420p", src_color_range=keep, dst_color_range=keep)
+        fmt = "yuv420p"
     w, h = frame.width & ~1, frame.height & ~1
     buf = np.empty((h * 3 // 2, w), np.uint8)
     chroma = buf[h:].reshape(-1)

@@ -4,8 +4,9 @@
 <= t): it seeks to the keyframe before ``t`` and decodes forward, or just decodes forward when
 ``t`` is a little ahead of the last request, as when a player steps through a clip.
 ``frames()`` is the export path: one seek, then every frame in order with no cache.
-Times are seconds from the first frame of the stream. Frames come out I420, upright (display
-rotation applied) and cropped to even size.
+Times are seconds from the first frame of the stream. Frames come out I420 in the working
+colour space (BT.709 limited range SDR: ``studio.media.colour``), upright (display rotation
+applied) and cropped to even size.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 
 from studio import threadguard
 from studio.core.frame import Frame
-from studio.media.convert import to_i420
+from studio.media.colour import SourceColour, frame_colour, to_working
+from studio.media.convert import rotate
 from studio.media.errors import MediaError
 from studio.media.probe import MediaInfo, VideoStreamInfo, probe
 
@@ -53,6 +55,7 @@ class VideoDecoder:
         self._gen: Iterator[Any] | None = None
         self._prev: Any = None
         self._ahead: Any = None
+        self._colour: SourceColour | None = None  # read from the first decoded frame
         if self.media.kind == "image":
             self._still = self._decode_still()
 
@@ -90,7 +93,11 @@ class VideoDecoder:
         return (pts - self._origin) * self._tb
 
     def _convert(self, frame: Any) -> Frame:
-        return to_i420(frame, self.info.rotation)
+        """A decoded frame in the working space (``studio.media.colour``), upright."""
+        if self._colour is None:
+            self._colour = frame_colour(frame, self._stream.codec_context)
+        result = to_working(frame, self._colour)
+        return rotate(result, self.info.rotation) if self.info.rotation else result
 
     def _decode_still(self) -> Frame:
         for frame in self._packets_to_frames():

@@ -45,6 +45,17 @@ class VideoStreamInfo:
     bit_depth: int
     frame_count: int
     index: int = 0
+    # colour, as the file tags it (ffprobe's names; "" when untagged); ``hdr`` is "PQ", "HLG" or ""
+    color_space: str = ""
+    color_transfer: str = ""
+    color_primaries: str = ""
+    color_range: str = ""
+    hdr: str = ""
+    wide_gamut: bool = False
+
+    @property
+    def is_hdr(self) -> bool:
+        return bool(self.hdr)
 
 
 @dataclass
@@ -139,6 +150,25 @@ def _bit_depth(pix_fmt: str) -> int:
         return int(av.VideoFormat(pix_fmt).components[0].bits)
     except (ValueError, IndexError, TypeError):
         return 8
+
+
+def _describe_colour(video: VideoStreamInfo, frame: Any, ctx: Any) -> None:
+    """Fill the colour fields from the first decoded frame (the stream's tags where it has none)."""
+    from studio.media.colour import MATRIX_NAMES, PRIMARIES_NAMES, TRANSFER_NAMES, frame_colour
+
+    def tag(name: str, unspecified: int) -> int:
+        value = int(getattr(frame, name, 0) or 0)
+        if value in (0, unspecified):
+            value = int(getattr(ctx, name, 0) or 0)
+        return value
+
+    video.color_space = MATRIX_NAMES.get(tag("colorspace", 2), "") if not frame.format.is_rgb else "gbr"
+    video.color_transfer = TRANSFER_NAMES.get(tag("color_trc", 2), "")
+    video.color_primaries = PRIMARIES_NAMES.get(tag("color_primaries", 2), "")
+    video.color_range = {1: "tv", 2: "pc"}.get(tag("color_range", 0), "")
+    colour = frame_colour(frame, ctx)
+    video.hdr = colour.hdr
+    video.wide_gamut = colour.primaries == "bt2020"
 
 
 def _snap_rotation(degrees: float) -> int:
@@ -318,6 +348,7 @@ def _describe(container: Any, p: Path, size: int, check_audio: bool = True) -> M
             frame_count=1 if is_image else int(frames),
             index=stream.index,
         )
+        _describe_colour(info.video, frame, ctx)
         if is_image:
             info.kind, info.duration = "image", 0.0
         elif iso_bmff_state(p) == "other" and ends_early(container, stream, info.duration):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.frame import Frame
+from studio.media.colour import tag_stream
 from studio.media.errors import MediaError
 from studio.media.probe import MediaInfo, VideoStreamInfo
 
@@ -101,7 +102,8 @@ class ProxyCache:
             st = p.stat()
         except OSError as exc:
             raise MediaError("missing", p) from exc
-        key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode()
+        # "colour2": proxies hold the working colour space, tagged (older untagged ones are not reused)
+        key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0colour2".encode()
         return self.dir / f"{hashlib.sha256(key).hexdigest()[:32]}.mp4"
 
     def get(self, src: str | Path) -> Path | None:
@@ -233,6 +235,7 @@ def _encode_proxy(
             stream.time_base = tb
             stream.gop_size = gop
             stream.max_b_frames = 0
+            tag_stream(stream)  # the frames are the working space (BT.709 limited), whatever the source
             stream.options = {
                 "preset": PROXY_PRESET,
                 "crf": str(PROXY_CRF),

@@ -146,10 +146,13 @@ class Mp4Writer:
 
     @staticmethod
     def _tag_colour(stream: Any) -> None:
-        ctx = stream.codec_context
-        for attr, value in (("color_range", 1), ("colorspace", 1), ("color_primaries", 1), ("color_trc", 1)):
-            with contextlib.suppress(AttributeError, TypeError, ValueError):
-                setattr(ctx, attr, value)
+        """bt709 matrix, primaries and transfer, limited ("tv") range: what the frames hold
+        (the working space); the encoders write it into the bitstream and the MP4 ``colr`` box."""
+        from studio.media.colour import tag_stream
+
+        refused = tag_stream(stream)
+        if refused:
+            log.warning("the encoder did not take the colour tags %s", ", ".join(refused))
 
     def write_video(self, i420: np.ndarray) -> None:
         frame = video_frame(i420)

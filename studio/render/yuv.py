@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from studio.core.colour import rgb_to_i420
 from studio.core.frame import Frame
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (luma pixels, even)
@@ -30,24 +31,10 @@ def planes_of(buf: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.
 
 
 def rgb_to_i420_bt709(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 uint8 RGB (even size) -> I420 in BT.709 limited range, what the output is tagged as.
-
-    For sprites and colours converted once (text, background); OpenCV's RGB2YUV_I420 would use
-    BT.601 and tint saturated colours against the BT.709 video around them.
-    """
-    h, w = rgb.shape[:2]
-    f = rgb.astype(np.float32) / 255.0
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    u = (b - y) / 1.8556
-    v = (r - y) / 1.5748
-    out = np.empty((h * 3 // 2, w), np.uint8)
-    py, pu, pv = planes_of(out, w, h)
-    py[...] = np.clip(np.rint(16.0 + 219.0 * y), 0, 255)
-    for plane, c in ((pu, u), (pv, v)):
-        small = cv2.resize(c, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-        plane[...] = np.clip(np.rint(128.0 + 224.0 * small), 0, 255)
-    return out
+    """HxWx3 uint8 RGB (even size) -> working-space I420 (BT.709 limited range, what the output
+    is tagged as), for sprites and colours converted once (text, background):
+    ``studio.core.colour.rgb_to_i420``, the one conversion every frame uses."""
+    return rgb_to_i420(np.ascontiguousarray(rgb))
 
 
 def black_i420(width: int, height: int) -> np.ndarray:

@@ -65,12 +65,15 @@ class BinEntry:
 
 
 def describe_info(info: MediaInfo) -> str:
-    """``00:05.00 · 1080×1920 · 30 fps`` for video, duration and channels for audio."""
+    """``00:05.00 · 1080×1920 · 30 fps`` for video (``· HDR HLG`` for HDR clips), duration and
+    channels for audio."""
     parts = [format_time(info.duration)] if info.kind != "image" else ["image"]
     if info.video is not None:
         parts.append(f"{info.video.display_width}×{info.video.display_height}")
         if info.kind == "video" and info.video.fps:
             parts.append(f"{info.video.fps:.3g} fps")
+        if info.video.hdr:
+            parts.append(f"HDR {info.video.hdr}")
     elif info.audio is not None:
         parts.append(f"audio · {info.audio.sample_rate / 1000:g} kHz")
     return " · ".join(parts)
@@ -243,6 +246,11 @@ class MediaBin(QWidget):
             else:
                 item.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume))
             tips = [entry.path, *entry.info.warnings]
+            video = entry.info.video
+            if video is not None and video.hdr:
+                tips.append(
+                    f"HDR ({video.hdr}, {video.bit_depth}-bit): tone-mapped to SDR in preview and export"
+                )
             item.setToolTip("\n".join(tips))
 
     def _activated(self, item: QListWidgetItem) -> None:

@@ -13,14 +13,19 @@ from studio.effects.imaging import i420_planes
 
 
 def blur_plane(plane: np.ndarray, radius: float, dst: np.ndarray) -> None:
-    """Gaussian-like blur of one plane; stack blur keeps the cost flat for big radii."""
+    """Gaussian-like blur of one plane, edges replicated: OpenCV's Gaussian up to 9 taps, above
+    that two box passes of ``radius + 1`` taps (together the triangle kernel of a stack blur,
+    at a cost that stays flat for big radii). ``studio.effects.fused`` does the same maths."""
     k = round(radius) * 2 + 1
     if k <= 1:
         dst[...] = plane
     elif k <= 9:
-        cv2.GaussianBlur(plane, (k, k), 0, dst=dst, borderType=cv2.BORDER_REFLECT)
+        cv2.GaussianBlur(plane, (k, k), 0, dst=dst, borderType=cv2.BORDER_REPLICATE)
     else:
-        dst[...] = cv2.stackBlur(plane, (k, k))
+        r = k // 2
+        n = r + 1
+        first = cv2.blur(plane, (n, n), anchor=(r // 2, r // 2), borderType=cv2.BORDER_REPLICATE)
+        cv2.blur(first, (n, n), dst=dst, anchor=(r - r // 2, r - r // 2), borderType=cv2.BORDER_REPLICATE)
 
 
 class BlurFilter(Filter):

@@ -13,14 +13,14 @@ from typing import Any
 import cv2
 import numpy as np
 
+from studio.core import colour
 from studio.effects.api import I420, ColorParam, FileParam, Filter, FilterError, FloatParam, parse_color
 from studio.effects.imaging import i420_planes
 
 
 def rgb_to_yuv(color: str) -> tuple[float, float, float]:
-    r, g, b = (c / 255.0 for c in parse_color(color))
-    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return 16 + 219 * y, 128 + 224 * (b - y) / 1.8556, 128 + 224 * (r - y) / 1.5748
+    """A "#rrggbb" colour as (Y, U, V) codes of the working space (BT.709 limited range)."""
+    return colour.rgb_to_yuv(parse_color(color))
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,9 +35,8 @@ def background_i420(path: str, width: int, height: int) -> np.ndarray:
     )
     y0 = (resized.shape[0] - height) // 2
     x0 = (resized.shape[1] - width) // 2
-    return cv2.cvtColor(
-        np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width]), cv2.COLOR_BGR2YUV_I420
-    )
+    crop = np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
+    return colour.rgb_to_i420(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
 
 
 class ChromaKeyFilter(Filter):
