@@ -23,6 +23,7 @@ class Mixer:
         self._lock = threading.Lock()
         self._tracks: dict[str, TrackControls] = {}
         self.master = master
+        self.programme_gain = 1.0  # the project's normalising gain (the preview's loudness target)
 
     def controls(self, track_id: str) -> TrackControls:
         with self._lock:
@@ -39,6 +40,9 @@ class Mixer:
 
     def set_master(self, volume: float) -> None:
         self.master = max(0.0, float(volume))
+
+    def set_programme_gain(self, gain: float) -> None:
+        self.programme_gain = max(0.0, float(gain))
 
     def gains(self, track_ids: list[str] | tuple[str, ...]) -> dict[str, float]:
         """Effective gain of each track after mute/solo (master not included)."""
@@ -60,6 +64,7 @@ class Mixer:
                 out[: len(block)] += block
             else:
                 out[: len(block)] += block * np.float32(gain)
-        if self.master != 1.0:
-            out *= np.float32(self.master)
+        overall = self.master * self.programme_gain
+        if overall != 1.0:
+            out *= np.float32(overall)
         return out

@@ -29,6 +29,7 @@ from studio.core.project import (
     VideoClip,
     new_id,
 )
+from studio.core.snapshot import Snapshots
 
 Element = VideoClip | AudioClip | TextItem
 Listener = Callable[[str, "Edit"], None]
@@ -114,6 +115,13 @@ class Edit(ABC):
         """Fold ``other`` (already applied) into this edit; True if it did."""
         return False
 
+    def touched(self) -> set[str] | None:
+        """Ids of the clips and text items this edit changes in place (asked right after
+        ``apply`` and right before ``revert``); None when it cannot say (then every element
+        counts as changed). Elements it adds or removes need not be named, nor tracks, the
+        canvas or the project's own fields: ``studio.core.snapshot`` copies those anyway."""
+        return None
+
 
 class _TrackOrderEdit(Edit):
     """Base for edits that change one or more tracks' element lists: keeps the old lists (as
@@ -150,6 +158,10 @@ class _TrackOrderEdit(Edit):
     def revert(self, project: Project) -> None:
         self._rollback(project)
 
+    def touched(self) -> set[str] | None:
+        changed = [e for e, _ in self._snaps] + [e for e, _, _ in self._moved]
+        return {e.id for e in changed if isinstance(e, VideoClip | AudioClip | TextItem)}
+
     def _guarded(self, project: Project, body: Callable[[], None]) -> None:
         self._orders, self._snaps, self._moved = {}, [], []
         try:
@@ -184,6 +196,9 @@ class AddTrack(Edit):
     def revert(self, project: Project) -> None:
         project.tracks[:] = [t for t in project.tracks if t is not self.track]
 
+    def touched(self) -> set[str] | None:
+        return set()  # the track list changes; no element changes in place
+
 
 class RemoveTrack(Edit):
     label = "Remove track"
@@ -202,6 +217,9 @@ class RemoveTrack(Edit):
     def revert(self, project: Project) -> None:
         assert self._track is not None
         project.tracks.insert(self._index, self._track)
+
+    def touched(self) -> set[str] | None:
+        return set()  # the track list changes; no element changes in place
 
 
 class MoveTrack(Edit):
@@ -222,8 +240,10 @@ class MoveTrack(Edit):
         project.tracks.remove(track)
         project.tracks.insert(self._old, track)
 
+    # ---------------------------------------------------------------------------- clips and items
 
-# ---------------------------------------------------------------------------- clips and items
+    def touched(self) -> set[str] | None:
+        return set()  # the track list changes; no element changes in place
 
 
 class AddClip(_TrackOrderEdit):
@@ -481,6 +501,9 @@ class AddFilter(Edit):
         clip = _video_clip(project, self.clip_id)
         clip.filters[:] = [f for f in clip.filters if f.uid != self.filter.uid]
 
+    def touched(self) -> set[str] | None:
+        return {self.clip_id}
+
 
 class RemoveFilter(Edit):
     label = "Remove filter"
@@ -500,6 +523,9 @@ class RemoveFilter(Edit):
     def revert(self, project: Project) -> None:
         assert self._filter is not None
         _video_clip(project, self.clip_id).filters.insert(self._index, copy.deepcopy(self._filter))
+
+    def touched(self) -> set[str] | None:
+        return {self.clip_id}
 
 
 class MoveFilter(Edit):
@@ -522,6 +548,9 @@ class MoveFilter(Edit):
         clip = _video_clip(project, self.clip_id)
         by_uid = {f.uid: f for f in clip.filters}
         clip.filters[:] = [by_uid[u] for u in self._old]
+
+    def touched(self) -> set[str] | None:
+        return {self.clip_id}
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -757,6 +786,21 @@ class History:
         self._saved_token = 0
         self._sealed = False
         self.change_count = 0
+        self._snapshots = Snapshots(project)
+
+    def snapshot(self) -> Project:
+        """A frozen state of the project now for other threads (``studio.core.snapshot``): only
+        the elements edits touched since the last one are copied, the rest is shared."""
+        return self._snapshots.take()
+
+    @property
+    def snapshot_copies(self) -> int:
+        """Element copies made by :meth:`snapshot` so far (what snapshots cost)."""
+        return self._snapshots.copies
+
+    def changed_outside(self) -> None:
+        """The project was changed without an edit: the next snapshot copies everything."""
+        self._snapshots.invalidate(None)
 
     @property
     def can_undo(self) -> bool:
@@ -794,7 +838,8 @@ class History:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def _notify(self, kind: str, edit: Edit) -> None:
+    def _notify(self, kind: str, edit: Edit, touched: set[str] | None) -> None:
+        self._snapshots.invalidate(touched)
         self.change_count += 1
         for listener in list(self._listeners):
             listener(kind, edit)
@@ -816,23 +861,24 @@ class History:
         ):
             self._undo[-1] = (self._undo[-1][0], self._serial)
             self._sealed = False
-            self._notify("merge", self._undo[-1][0])
+            self._notify("merge", self._undo[-1][0], edit.touched())
             return
         self._sealed = False
         self._undo.append((edit, self._serial))
         if len(self._undo) > self.limit:
             del self._undo[0]
-        self._notify("do", edit)
+        self._notify("do", edit, edit.touched())
 
     def undo(self) -> str | None:
         """Undo the last edit; returns its label, or None when there is nothing to undo."""
         if not self._undo:
             return None
         edit, token = self._undo.pop()
+        touched = edit.touched()
         edit.revert(self.project)
         self._redo.append((edit, token))
         self._sealed = True
-        self._notify("undo", edit)
+        self._notify("undo", edit, touched)
         return edit.label
 
     def redo(self) -> str | None:
@@ -842,7 +888,7 @@ class History:
         edit.apply(self.project)
         self._undo.append((edit, token))
         self._sealed = True
-        self._notify("redo", edit)
+        self._notify("redo", edit, edit.touched())
         return edit.label
 
     def clear(self) -> None:

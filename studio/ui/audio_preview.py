@@ -1,8 +1,11 @@
 """The project's real sound in the preview: track stems in an ``AudioEngine`` that clocks the video.
 
-:class:`ProjectAudio` recomputes ``studio.render.audio_mix.track_stems`` (the export's mix, per
-track) in the job runner after edits (debounced, the previous job cancelled) and hands them to
-the engine. The engine is created on first use, never on import: opening a device can take a
+:class:`ProjectAudio` brings a :class:`studio.audio.live_mix.LiveMix` (the export's mix, per
+track, kept between edits so an edit re-decodes, re-renders and re-measures only what it
+changed) to each new state in the job runner (at most every ``DEBOUNCE_MS``, the previous job
+cancelled) and hands the stems to the engine, with the normalising gain as the mixer's
+programme gain (so a loudness change never rescales whole stems). The project handed over
+must be a snapshot nobody changes (``History.snapshot()``): nothing is copied here. The engine is created on first use, never on import: opening a device can take a
 while and PortAudio may be missing. The player reads :meth:`ProjectAudio.time` as its clock
 (``Player.attach_audio``); it is ``None`` whenever no device is really playing, so the player
 keeps its own monotonic clock then.
@@ -13,7 +16,6 @@ engine's methods are thread-safe. Signals are emitted only on the GUI thread.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from studio.ui.jobs import Op
 
 if TYPE_CHECKING:
+    from studio.audio.live_mix import LiveMix, MixResult
     from studio.audio.playback import AudioEngine
     from studio.core.project import Project
     from studio.jobs.runner import JobContext, JobHandle, JobRunner
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RATE = 48000
-DEBOUNCE_MS = 300
+DEBOUNCE_MS = 30  # coalesces a slider drag's edits; the mix itself costs what the edit changed
 STATUS_POLL_MS = 1000
 
 
@@ -50,13 +53,9 @@ def _silent_engine(reason: str) -> AudioEngine:
     return engine
 
 
-def _stems(project: Project, ctx: JobContext) -> dict[str, np.ndarray]:
-    from studio.render.audio_mix import track_stems
-
+def _mix(live: LiveMix, project: Project, ctx: JobContext) -> MixResult:
     ctx.check()
-    stems = track_stems(project, RATE)
-    ctx.check()
-    return stems
+    return live.update(project, ctx.check)
 
 
 class ProjectAudio(QObject):
@@ -85,6 +84,8 @@ class ProjectAudio(QObject):
         self._mutes: dict[str, bool] = {}
         self._solos: dict[str, bool] = {}
         self._master = 1.0
+        self._live: LiveMix | None = None
+        self.gain = 1.0  # the normalising gain of the stems (the export's loudness target)
         self.stems: dict[str, np.ndarray] = {}
         self.jobs_started = 0
         self._timer = QTimer(self)
@@ -111,6 +112,7 @@ class ProjectAudio(QObject):
                 for track_id, on in self._solos.items():
                     engine.mixer.set_solo(track_id, on)
                 engine.mixer.set_master(self._master)
+                engine.mixer.set_programme_gain(self.gain)
                 if self.stems:
                     engine.set_tracks(self.stems, RATE)
                 self._engine = engine
@@ -141,9 +143,10 @@ class ProjectAudio(QObject):
 
     # ----------------------------------------------------------------- stems
     def set_project(self, project: Project) -> None:
-        """Mix this state of the project (a copy is taken now) after a short quiet spell."""
-        self._pending = copy.deepcopy(project)
-        self._timer.start()
+        """Mix this state of the project soon (a snapshot: it is not copied, never change it)."""
+        self._pending = project
+        if not self._timer.isActive():
+            self._timer.start()
 
     def flush(self) -> None:
         """Start the pending mix now instead of after the debounce."""
@@ -164,10 +167,11 @@ class ProjectAudio(QObject):
         self.jobs_started += 1
         handle: JobHandle[Any] | None = None
 
-        def loaded(stems: dict[str, np.ndarray]) -> None:
+        def loaded(result: MixResult) -> None:
             if handle is self._job:
                 self._job = None
-                self._load(stems, project.duration)
+                self.gain = result.gain
+                self._load(result.stems, project.duration)
 
         def failed(exc: BaseException) -> None:
             if handle is self._job:
@@ -177,13 +181,19 @@ class ProjectAudio(QObject):
                 self.failed.emit(message)
                 self.statusChanged.emit(message)
 
-        op = Op(self._runner, lambda ctx: _stems(project, ctx), name="Preview audio")
+        if self._live is None:
+            from studio.audio.live_mix import LiveMix
+
+            self._live = LiveMix(RATE)
+        live = self._live
+        op = Op(self._runner, lambda ctx: _mix(live, project, ctx), name="Preview audio")
         handle = op.success(loaded).failure(failed).run()
         self._job = handle
 
     def _load(self, stems: dict[str, np.ndarray], duration: float) -> None:
         self.stems = stems
         if stems or self._engine is not None:  # a project without sound opens no device
+            self.engine.mixer.set_programme_gain(self.gain)
             self.engine.set_tracks(stems, RATE)
             self.start()
         self.stemsReady.emit(duration)

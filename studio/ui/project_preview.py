@@ -1,14 +1,14 @@
 """The project as a player source: ``studio.render.PreviewRenderer`` behind the FrameSource slot.
 
-The GUI hands over a copy of the project after each edit (:meth:`ProjectSource.update`); the
-player thread picks it up on its next frame, so the GUI never waits for a render. While playing
+The GUI hands over a snapshot of the project after each edit (:meth:`ProjectSource.update`,
+``History.snapshot()``: unchanged clips are shared, nothing is copied here); the player thread
+picks it up on its next frame, so the GUI never waits for a render. While playing
 frames come from the half-scale renderer; when paused (``full_quality``) the same frame is drawn
 again at full canvas size.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -24,20 +24,20 @@ class ProjectSource:
     """A FrameSource for a whole project; thread-safe hand-over of edited copies."""
 
     def __init__(self, project: Project, scale: float = PREVIEW_SCALE) -> None:
+        """``project``: a snapshot (``History.snapshot()``) or a project nobody changes."""
         self.scale = scale
         self.full_quality = False
         self._lock = threading.Lock()
-        self._project = copy.deepcopy(project)
+        self._project = project
         self._pending: Project | None = None
         self._renderers: dict[float, Any] = {}
         self.last_scale = scale
 
     def update(self, project: Project) -> None:
-        """Show this state of the project from the next frame on (a copy is taken here)."""
-        snapshot = copy.deepcopy(project)
+        """Show this state of the project from the next frame on (a snapshot nobody changes)."""
         with self._lock:
-            self._project = snapshot
-            self._pending = snapshot
+            self._project = project
+            self._pending = project
 
     @property
     def project(self) -> Project:

@@ -52,6 +52,15 @@ class Group(Edit):
         for edit in reversed(self.edits):
             edit.revert(project)
 
+    def touched(self) -> set[str] | None:
+        out: set[str] = set()
+        for edit in self.edits:
+            ids = edit.touched()
+            if ids is None:
+                return None
+            out |= ids
+        return out
+
 
 def project_markers(project: Project) -> list[float]:
     raw = project.extra.get(MARKERS_KEY, [])
@@ -81,6 +90,9 @@ class SetMarkers(Edit):
             project.extra[MARKERS_KEY] = self._old
         else:
             project.extra.pop(MARKERS_KEY, None)
+
+    def touched(self) -> set[str] | None:
+        return set()  # the project's own fields only
 
 
 @dataclass
