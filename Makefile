@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench venv clean screenshot wheel-check
+.PHONY: run test lint bench venv clean screenshot wheel-check package package-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,25 @@ lint: $(STAMP)
 wheel-check: $(STAMP)
 	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_TESTING=1 CREATOR_STUDIO_WHEEL_CHECK=1 \
 		$(BIN)/python -m pytest tests/packaging -m wheel -p no:cacheprovider $(PYTEST_ARGS)
+
+# The app as a one-folder PyInstaller build (dist/creator-studio/) and its Linux tarball
+# (dist/creator-studio-VERSION-linux-ARCH.tar.gz); see docs/packaging.md. About 2 minutes on 2 cores;
+# build/pyinstaller keeps PyInstaller's cache between runs.
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+$(PACKAGE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,package]'
+	@touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/creator-studio.spec
+	$(BIN)/python packaging/tarball.py dist/creator-studio
+
+# Unpack the tarball into a new temporary folder and run its --self-test there (offscreen, a
+# fresh CREATOR_STUDIO_HOME, nothing of the checkout on the paths), then its install.sh.
+package-check: $(STAMP)
+	$(BIN)/python packaging/check.py
 
 bench: $(STAMP)
 	@set -e; for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b; done

@@ -59,6 +59,11 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--profile", help="profile name (separate drafts, accounts, settings)")
     parser.add_argument("--safe-mode", action="store_true", help="start without third-party plugins")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this install (render, plugins, window, backend, sync, drafts) in a temporary profile",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command is not None:
         module = importlib.import_module(COMMANDS[command][0])
@@ -87,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     is_entry = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _find_command(argv)
-    if command is None and not any(a in ("-h", "--help") for a in argv):
+    self_test = command is None and "--self-test" in argv
+    if command is None and not self_test and not any(a in ("-h", "--help") for a in argv):
         argv = [*argv, "gui"] if not argv or all(a.startswith("-") for a in argv) else argv
         command = _find_command(argv)
     if command is not None and not _available(command):
@@ -107,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["CREATOR_STUDIO_SAFE_MODE"] = "1"
     from studio import logs
 
+    if self_test:  # its own temporary profile: nothing is logged into the creator's
+        from studio import selftest
+
+        logs.setup(verbose=args.verbose, to_file=False)
+        return selftest.main()
     logs.setup(verbose=args.verbose)
     if is_entry:
         logs.install_crash_hooks()
