@@ -54,6 +54,7 @@ from studio.core.project import FilterRef, VideoClip
 from studio.effects.api import ChoiceParam, Filter, FloatParam, ParamError
 from studio.effects.registry import BUILTIN, Registry
 from studio.jobs.runner import JobContext, JobHandle, JobRunner
+from studio.media.cache import MediaCache
 from studio.ui.jobs import Op, make_gui_runner
 from studio.ui.param_widgets import ParamsForm, is_keyframable
 
@@ -178,6 +179,23 @@ def render_filter_thumbnails(
     return out
 
 
+def _source_picture(
+    cache: MediaCache, path: str, t: float, span: tuple[float, float], ctx: JobContext
+) -> tuple[np.ndarray, bool]:
+    """Worker side: the clip's picture at ``t`` for the filter thumbnails, through the media
+    cache (``representative_rgb``: the frame, or a non-black one of the clip, and which)."""
+    from studio.ui.representative_frame import representative_rgb
+
+    def make(p: str) -> dict[str, np.ndarray]:
+        rgb, at_time = representative_rgb(p, t, span, (THUMB_W * 2, THUMB_H * 2), ctx.check)
+        return {"rgb": rgb, "at_time": np.array(at_time)}
+
+    params = (round(t, 3), round(span[0], 3), round(span[1], 3), THUMB_W * 2, THUMB_H * 2)
+    value = cache.get(path, "filter-source", params, make)
+    assert isinstance(value, dict)
+    return value["rgb"], bool(value["at_time"])
+
+
 def _qimage(rgb: np.ndarray) -> QImage:
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
@@ -250,8 +268,13 @@ class EffectsPanel(QWidget):
         history: History,
         runner: JobRunner | None = None,
         parent: QWidget | None = None,
+        *,
+        cache: MediaCache | None = None,
     ) -> None:
         super().__init__(parent)
+        from studio.ui.timeline.items import media_cache
+
+        self.media_cache = cache if cache is not None else media_cache()
         self.registry = registry
         self.history = history
         self._own_runner = runner is None
@@ -538,17 +561,13 @@ class EffectsPanel(QWidget):
         clip = self._clip()
         span = (clip.in_point, clip.out_point) if clip is not None else (0.0, 0.0)
         classes = list(self.registry.classes())
-        registry = self.registry
+        registry, cache = self.registry, self.media_cache
 
         def job(ctx: JobContext) -> tuple[str, dict[str, np.ndarray]]:
             image, kind = (given, "current frame") if given is not None else (None, "")
             if image is None and source is not None:
                 try:
-                    from studio.ui.representative_frame import representative_rgb
-
-                    rgb, at_time = representative_rgb(
-                        source[0], source[1], span, (THUMB_W * 2, THUMB_H * 2), ctx.check
-                    )
+                    rgb, at_time = _source_picture(cache, source[0], source[1], span, ctx)
                     image = fit_thumbnail(rgb)
                     kind = "current frame" if at_time else "a frame of the clip (black at the playhead)"
                 except Exception as exc:

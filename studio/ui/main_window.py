@@ -77,7 +77,7 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Creator Studio"
 STATUS_TIMEOUT_MS = 8000
-PREVIEW_DEBOUNCE_MS = 60
+PREVIEW_DEBOUNCE_MS = 0  # coalesces the edits of one event-loop turn (a snapshot costs what changed)
 EMPTY_PROJECT_HINT = (
     "Drag clips from the media bin onto the timeline, or select clips and use Edit › Quick Video"
 )
@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self.waveforms = WaveformStore(self.runner, self.paths.cache / "waveforms", self)
         self.timeline = TimelineWidget(self.timeline_model, self.thumbnails, self.waveforms)
         self.timeline.setObjectName("timeline")
-        self.source = ProjectSource(self.history.project)
+        self.source = ProjectSource(self.history.snapshot())
         self.audio = ProjectAudio(self.runner, self)
         self.player.attach_audio(self.audio)
         self.audio_strip = AudioStrip(self.audio)
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.audio.statusChanged.connect(
             lambda message: self.show_message(f"Audio: {message}") if message else None
         )
-        self.projectChanged.connect(lambda: self.audio.set_project(self.project))
+        self.projectChanged.connect(lambda: self.audio.set_project(self.history.snapshot()))
         self.projectChanged.connect(lambda: self.audio_strip.set_project(self.project))
         view = self.timeline.view
         view.playheadMoved.connect(self.seek_project)
@@ -490,7 +490,7 @@ class MainWindow(QMainWindow):
     def _push_preview(self) -> None:
         """Hand the edited project to the player thread; reopen when its length changed."""
         old_frames = self.player.frame_count
-        self.source.update(self.project)
+        self.source.update(self.history.snapshot())
         if not self._showing_project:
             return
         fps = self.project.canvas.fps
@@ -512,9 +512,9 @@ class MainWindow(QMainWindow):
     def show_project(self) -> None:
         """Put the project (not a single bin file) in the player."""
         self.player.attach_audio(self.audio)
-        self.audio.set_project(self.project)
+        self.audio.set_project(self.history.snapshot())
         self.audio_strip.set_project(self.project)
-        self.source.update(self.project)
+        self.source.update(self.history.snapshot())
         self.source.full_quality = not self.player.is_playing
         self._showing_project = True
         self.preview_bar.set_mode(PROJECT, self.project.title)
@@ -633,6 +633,9 @@ class MainWindow(QMainWindow):
         self.set_history(History(project), target)
         self._remember(target)
         self.show_message(f"Opened {target.name}")
+        from studio.ui.relink_dialog import offer_relink
+
+        self.relink_offer = offer_relink(self)  # checks the sources in the background
         return True
 
     def save_project(self) -> bool:

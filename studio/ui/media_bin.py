@@ -1,7 +1,8 @@
 """The media bin: imported files with a background thumbnail, duration and resolution.
 
 Probing and thumbnailing run as jobs; the GUI only turns the finished ``QImage`` into an
-icon. A file that cannot be used stays in the bin with the creator-facing reason
+icon. Thumbnails come from the app's one media cache (``studio.media.cache``, shared with the
+timeline and the effects panel), so a file already thumbnailed is not decoded again. A file that cannot be used stays in the bin with the creator-facing reason
 (``MediaError.message``) instead of a thumbnail, and :attr:`MediaBin.importFailed` tells the
 window so it can say so in the status bar.
 """
@@ -19,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDrop
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
 
 from studio.jobs.runner import JobContext, JobRunner
+from studio.media.cache import POSTER, MediaCache
 from studio.ui.jobs import Op
 from studio.ui.player import format_time
 
@@ -88,19 +90,19 @@ class Loaded:
     error: str = ""
 
 
-def _load(path: str, ctx: JobContext) -> Loaded:
-    """Worker side: probe, then a thumbnail for anything with a picture. A file that is not
-    usable media is an expected outcome here, not a job failure."""
+def _load(path: str, ctx: JobContext, cache: MediaCache) -> Loaded:
+    """Worker side: probe, then a thumbnail (the cache's poster) for anything with a picture.
+    A file that is not usable media is an expected outcome here, not a job failure."""
+    from studio.media.cache import thumbnail
     from studio.media.errors import MediaError
     from studio.media.probe import probe
-    from studio.media.thumbnails import thumbnail
 
     try:
         info = probe(path)
         ctx.check()
         if info.video is None:
             return Loaded(info)
-        rgb = thumbnail(path, max_size=(THUMB_SIZE.width() * 2, THUMB_SIZE.height() * 2))
+        rgb = thumbnail(cache, path, None, POSTER)
     except MediaError as exc:
         return Loaded(error=exc.message)
     h, w = rgb.shape[:2]
@@ -135,9 +137,14 @@ class MediaBin(QWidget):
     openRequested = Signal(str)  # path of a clip to preview
     message = Signal(str)  # a line for the status bar
 
-    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: JobRunner, parent: QWidget | None = None, *, cache: MediaCache | None = None
+    ) -> None:
         super().__init__(parent)
+        from studio.ui.timeline.items import media_cache
+
         self._runner = runner
+        self.media_cache = cache if cache is not None else media_cache()
         self._entries: dict[str, BinEntry] = {}
         self._items: dict[str, QListWidgetItem] = {}
         self.list = _BinList()
@@ -200,9 +207,13 @@ class MediaBin(QWidget):
                 self._items[key] = item
             self._render(entry)
             added.append(entry)
-            Op(self._runner, lambda ctx, p=key: _load(p, ctx), name=f"Thumbnail {entry.name}").success(
-                lambda result, e=entry: self._loaded(e, result)
-            ).failure(lambda exc, e=entry: self._failed(e, exc)).run()
+            Op(
+                self._runner,
+                lambda ctx, p=key: _load(p, ctx, self.media_cache),
+                name=f"Thumbnail {entry.name}",
+            ).success(lambda result, e=entry: self._loaded(e, result)).failure(
+                lambda exc, e=entry: self._failed(e, exc)
+            ).run()
         self._sync_hint()
         return added
 

@@ -1,10 +1,14 @@
 """What the timeline draws inside a clip: thumbnails and waveforms, computed in the background.
 
-:class:`ThumbnailCache` keeps ready ``QPixmap`` s already scaled to the row height, keyed by
-source and a time bucket; a missing one is requested once on the job runner's ``thumbnails``
-lane and the view repaints when it arrives. :class:`WaveformStore` does the same for audio
-peaks (``studio.audio.waveform`` when installed, else ``decode_audio`` and numpy min/max).
-Painting functions take everything they need and never block.
+Pictures and peaks come from the app's one media cache (:func:`media_cache`,
+``studio.media.cache``: memory LRU bounded by bytes + ``<cache>/media`` on disk, keyed by path,
+size, mtime, kind and parameters), which the media bin and the effects panel use too, so a
+thumbnail the bin made is not decoded again here. :class:`ThumbnailCache` keeps the draw-ready
+``QPixmap`` s (scaled to the row height, a bounded LRU) of ``(source, time bucket)``; a missing
+one is requested once on the job runner's ``thumbnails`` lane and the view repaints when it
+arrives; until then a source shows its poster (the bin's thumbnail). :class:`WaveformStore`
+does the same for audio peaks (``studio.audio.waveform``'s peaks when installed, else
+``decode_audio`` and numpy min/max). Painting functions take everything they need and never block.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,8 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from studio.jobs.runner import JobContext, JobRunner
+from studio.media.cache import POSTER, MediaCache, shared_cache
+from studio.media.cache import thumbnail as cached_thumbnail
 from studio.ui.jobs import Op
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,14 @@ log = logging.getLogger(__name__)
 THUMB_LANE = "thumbnails"
 WAVE_LANE = "waveforms"
 MAX_PENDING = 24
+MAX_PIXMAPS = 600  # draw-ready tiles kept (the arrays behind them live in the media cache)
+
+
+def media_cache() -> MediaCache:
+    """The profile's one media cache (``<cache>/media``), shared by the bin, timeline and effects."""
+    from studio.config import app_paths
+
+    return shared_cache(app_paths().cache / "media")
 
 
 def bucket_step(seconds_per_tile: float) -> float:
@@ -46,24 +61,44 @@ class ThumbnailCache(QObject):
 
     updated = Signal()
 
-    def __init__(self, runner: JobRunner | None, height: int = 48, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        runner: JobRunner | None,
+        height: int = 48,
+        parent: QObject | None = None,
+        *,
+        cache: MediaCache | None = None,
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.height = height
-        self._pixmaps: dict[tuple[str, float], QPixmap] = {}
+        self.media_cache = cache if cache is not None else media_cache()
+        self._pixmaps: OrderedDict[tuple[str, float], QPixmap] = OrderedDict()
         self._any: dict[str, QPixmap] = {}
         self._pending: set[tuple[str, float]] = set()
+        self._posters: set[str] = set()
         self._failed: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._pixmaps)
 
-    def put(self, source: str, t: float, image: QImage) -> None:
+    def _scaled(self, image: QImage) -> QPixmap:
         pixmap = QPixmap.fromImage(image)
         if pixmap.height() != self.height:
             pixmap = pixmap.scaledToHeight(self.height, Qt.TransformationMode.SmoothTransformation)
+        return pixmap
+
+    def put(self, source: str, t: float, image: QImage) -> None:
+        pixmap = self._scaled(image)
         self._pixmaps[(source, t)] = pixmap
+        self._pixmaps.move_to_end((source, t))
+        while len(self._pixmaps) > MAX_PIXMAPS:
+            self._pixmaps.popitem(last=False)
         self._any.setdefault(source, pixmap)
+
+    def put_poster(self, source: str, image: QImage) -> None:
+        """The source's default thumbnail (the bin's): its shape and the placeholder tile."""
+        self._any[source] = self._scaled(image)
 
     def aspect(self, source: str) -> float:
         pixmap = self._any.get(source)
@@ -74,9 +109,33 @@ class ThumbnailCache(QObject):
         key = (source, t)
         pixmap = self._pixmaps.get(key)
         if pixmap is not None:
+            self._pixmaps.move_to_end(key)
             return pixmap
+        if source not in self._any:
+            self._request_poster(source)
         self._request(key)
         return self._any.get(source)
+
+    def _request_poster(self, source: str) -> None:
+        if self.runner is None or source in self._posters or source in self._failed:
+            return
+        self._posters.add(source)
+        cache = self.media_cache
+
+        def make(ctx: JobContext) -> QImage:
+            ctx.check()
+            return to_image(cached_thumbnail(cache, source, None, POSTER))
+
+        def done(image: QImage) -> None:
+            self.put_poster(source, image)
+            self.updated.emit()
+
+        try:
+            Op(self.runner, make, name="Thumbnail", lane=THUMB_LANE).success(done).failure(
+                lambda exc: log.info("no poster for %s: %s", Path(source).name, exc)
+            ).run()
+        except RuntimeError:  # the runner is shut down (window closing)
+            pass
 
     def _request(self, key: tuple[str, float]) -> None:
         source, t = key
@@ -86,12 +145,11 @@ class ThumbnailCache(QObject):
             return
         self._pending.add(key)
         height = self.height
+        cache = self.media_cache
 
         def make(ctx: JobContext) -> QImage:
-            from studio.media.thumbnails import thumbnail
-
             ctx.check()
-            return to_image(thumbnail(source, t, max_size=(height * 4, height)))
+            return to_image(cached_thumbnail(cache, source, t, (height * 4, height)))
 
         def done(image: QImage) -> None:
             self._pending.discard(key)
@@ -140,29 +198,76 @@ class Peaks:
         return out
 
 
-def _peaks_of(source: str, cache_dir: Path | None, ctx: JobContext) -> Any:
-    """Worker side: the audio module's cached waveform, or peaks from decode_audio."""
-    if cache_dir is not None and importlib.util.find_spec("studio.audio.waveform") is not None:
-        from studio.audio.waveform import WaveformCache
+WAVE_RATE = 8000  # the fallback peaks' sample rate (without studio.audio)
 
-        return WaveformCache(cache_dir).get(source, ctx)
+
+def _audio_waveform(source: str, ctx: JobContext) -> dict[str, np.ndarray]:
+    """Worker side: ``studio.audio.waveform`` peaks of ``source`` (decoded in ~1 min chunks)."""
+    from studio.audio import DEFAULT_RATE
+    from studio.audio.sources import load_audio
+    from studio.audio.waveform import CHUNK_FRAMES, compute_peaks
+
+    rate, frames = DEFAULT_RATE, 0
+    parts: dict[int, list[np.ndarray]] = {}
+    while True:
+        ctx.check()
+        chunk = load_audio(source, start=frames / rate, duration=CHUNK_FRAMES / rate, rate=rate)[
+            :CHUNK_FRAMES
+        ]
+        if len(chunk):
+            for bucket, peaks in compute_peaks(chunk).items():
+                parts.setdefault(bucket, []).append(peaks)
+            frames += len(chunk)
+        if len(chunk) < CHUNK_FRAMES - rate // 100:
+            break
+    levels = {b: np.concatenate(p) for b, p in parts.items()} if parts else compute_peaks(np.zeros((0, 2)))
+    out = {f"b{bucket}": peaks for bucket, peaks in levels.items()}
+    out["rate"], out["frames"] = np.array(rate), np.array(frames)
+    return out
+
+
+def _fallback_peaks(source: str) -> dict[str, np.ndarray]:
     from studio.media.audio import decode_audio
 
-    rate = 8000
-    return Peaks.from_samples(decode_audio(source, rate=rate), rate, block=64)
+    peaks = Peaks.from_samples(decode_audio(source, rate=WAVE_RATE), WAVE_RATE, block=64)
+    return {"minmax": peaks.minmax, "rate": np.array(peaks.rate), "block": np.array(peaks.block)}
+
+
+def _peaks_of(source: str, cache: MediaCache, ctx: JobContext) -> Any:
+    """Worker side: the source's waveform through the media cache (``Waveform`` of
+    ``studio.audio.waveform`` when installed, else :class:`Peaks` from decode_audio)."""
+    if importlib.util.find_spec("studio.audio.waveform") is not None:
+        from studio.audio.waveform import FORMAT_VERSION, Waveform
+
+        value = cache.get(source, "waveform", ("audio", FORMAT_VERSION), lambda p: _audio_waveform(p, ctx))
+        assert isinstance(value, dict)
+        levels = {int(k[1:]): v for k, v in value.items() if k.startswith("b")}
+        return Waveform(int(value["rate"]), int(value["frames"]), levels)
+    value = cache.get(source, "waveform", ("peaks", WAVE_RATE, 64), _fallback_peaks)
+    assert isinstance(value, dict)
+    return Peaks(value["minmax"], int(value["rate"]), int(value["block"]))
 
 
 class WaveformStore(QObject):
-    """Waveforms by source; each computed once in the background."""
+    """Waveforms by source; each computed once in the background, kept in the media cache.
+
+    ``cache_dir`` is no longer used (peaks live in the shared media cache, ``cache``, the
+    profile's by default); it stays so existing callers keep working."""
 
     updated = Signal()
 
     def __init__(
-        self, runner: JobRunner | None, cache_dir: Path | None = None, parent: QObject | None = None
+        self,
+        runner: JobRunner | None,
+        cache_dir: Path | None = None,
+        parent: QObject | None = None,
+        *,
+        cache: MediaCache | None = None,
     ):
         super().__init__(parent)
         self.runner = runner
         self.cache_dir = cache_dir
+        self.media_cache = cache if cache is not None else media_cache()
         self._waves: dict[str, Any] = {}
         self._pending: set[str] = set()
         self._failed: set[str] = set()
@@ -174,7 +279,7 @@ class WaveformStore(QObject):
         wave = self._waves.get(source)
         if wave is None and self.runner is not None and source not in self._pending | self._failed:
             self._pending.add(source)
-            cache_dir = self.cache_dir
+            cache = self.media_cache
 
             def done(result: Any) -> None:
                 self._pending.discard(source)
@@ -189,7 +294,7 @@ class WaveformStore(QObject):
             try:
                 Op(
                     self.runner,
-                    lambda ctx: _peaks_of(source, cache_dir, ctx),
+                    lambda ctx: _peaks_of(source, cache, ctx),
                     name="Waveform",
                     lane=WAVE_LANE,
                 ).success(done).failure(failed).run()
