@@ -10,6 +10,11 @@ The GUI thread only draws: creating the draft, saving and loading a draft to ope
 runner's ``"db"`` lane, and their results are applied on the GUI thread when they arrive. The first
 edit creates the draft once; edits made while it is being created are autosaved as soon as its id
 is known.
+
+A new draft gets a cover (:func:`studio.ui.draft_covers.make_cover`): when it is created or
+saved and has none yet, its first frame that is not black (else the frame a third of the way in)
+is rendered in the background and stored. The creator can choose another frame in the drafts
+browser ("Set frame at … as cover").
 """
 
 from __future__ import annotations
@@ -148,6 +153,7 @@ class DraftSession(QObject):
             self._snapshot()  # the edits after the one stored at creation: autosave them now
         self._edited_while_creating = False
         self.draftCreated.emit(draft_id)
+        self._make_cover(draft_id)
         if self._save_when_created:
             self._save_when_created = False
             self._saved()
@@ -179,7 +185,15 @@ class DraftSession(QObject):
         draft_id, doc = self.draft_id, self._doc()
         Op(
             self.window.runner, lambda _ctx: self.store.save(draft_id, doc), name="Save draft", lane="db"
-        ).failure(lambda exc: self.window.show_message(f"The draft was not stored: {exc}")).run()
+        ).success(lambda _rev: self._make_cover(draft_id, doc)).failure(
+            lambda exc: self.window.show_message(f"The draft was not stored: {exc}")
+        ).run()
+
+    def _make_cover(self, draft_id: int, doc: dict[str, object] | None = None) -> None:
+        """Give the draft a cover in the background if it has none (never on the GUI thread)."""
+        from studio.ui.draft_covers import make_cover
+
+        make_cover(self.window.runner, self.store, draft_id, doc if doc is not None else self._doc())
 
     def add_to_library(self, path: str) -> None:
         """A take the app recorded joins the media library (deduplicated by content)."""

@@ -56,6 +56,7 @@ from studio.core.changes import ChangeSummary, summarize_changes
 from studio.drafts import DraftError, DraftInfo, DraftStore, RevisionInfo
 from studio.jobs.runner import JobHandle, JobRunner
 from studio.ui.change_summary import ChangeSummaryView
+from studio.ui.filmstrip import VersionsComparison, duration_of, format_length, strip_cache
 from studio.ui.jobs import Op, make_gui_runner
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -116,6 +117,8 @@ class DraftsModel(QAbstractListModel):
         self._covers_pending: set[str] = set()
         self._covers_missing: set[str] = set()
         self._blank_cover: QIcon | None = None
+        self._scrub: tuple[int, QIcon] | None = None  # hovered draft: the frame under the mouse
+        self.scrub_frame: Any = None  # that frame's RGB array
 
     # -- query ----------------------------------------------------------------------------
     def set_query(
@@ -231,6 +234,16 @@ class DraftsModel(QAbstractListModel):
             self._blank_cover = QIcon(pixmap)
         return self._blank_cover
 
+    def set_scrub(self, draft_id: int | None, icon: QIcon | None = None, frame: Any = None) -> None:
+        """Show ``icon`` instead of the cover of ``draft_id`` (None: every draft its cover)."""
+        changed = {d for d in (self._scrub[0] if self._scrub else None, draft_id) if d is not None}
+        self._scrub = (draft_id, icon) if draft_id is not None and icon is not None else None
+        self.scrub_frame = frame if self._scrub is not None else None
+        for draft_id_changed in changed:
+            row = self.row_of(draft_id_changed)
+            if row is not None:
+                self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])
+
     def has_cover(self, path: str) -> bool:
         """Whether the cover at ``path`` is decoded and cached."""
         return path in self._covers
@@ -276,6 +289,8 @@ class DraftsModel(QAbstractListModel):
             )
             return f"{draft.title or 'Untitled'}\n{format_duration(draft.duration)} · {when}"
         if role == Qt.ItemDataRole.DecorationRole:
+            if self._scrub is not None and self._scrub[0] == draft.id:
+                return self._scrub[1]
             return self._cover(draft)
         if role == Qt.ItemDataRole.ToolTipRole:
             tags = f"\nTags: {', '.join(draft.tags)}" if draft.tags else ""
@@ -337,6 +352,9 @@ class DraftsBrowser(QWidget):
         self.view.setWordWrap(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setModel(self.model)
+        from studio.ui.draft_covers import CoverScrubber
+
+        self.scrubber = CoverScrubber(self.view, self.model, store, self.runner)
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.status = QLabel()
 
@@ -526,7 +544,29 @@ class DraftsBrowser(QWidget):
         menu = QMenu(self)
         menu.addAction("Open", self.open_selected)
         menu.addAction("Publish…", lambda: self.publish_selected())
+        from studio.ui.draft_details_dialog import open_details  # title, caption, tags
+
+        menu.addAction("Details…", lambda: open_details(self))
+        where = self.scrubber.position(pos)
+        if where is not None:
+            draft_id, t = self.model.draft_at(where[0]).id, where[2]
+            menu.addAction(
+                f"Set frame at {format_duration(t)} as cover", lambda: self.set_cover_at(draft_id, t)
+            )
         menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def set_cover_at(self, draft_id: int, t: float) -> JobHandle[Any]:
+        """Make the draft's frame at ``t`` its cover (rendered and stored in the background)."""
+        from studio.ui.draft_covers import set_cover_at
+
+        return set_cover_at(
+            self.runner,
+            self.store,
+            draft_id,
+            t,
+            lambda at: self._after_change(f"Cover set to the frame at {format_duration(at)}", [draft_id]),
+            self._fail,
+        )
 
     def duplicate_selected(self) -> JobHandle[list[int]] | None:
         """Duplicate the selected drafts in the background; the copies are selected when listed."""
@@ -686,12 +726,16 @@ class _History:
     revisions: list[RevisionInfo]
     docs: list[dict[str, Any]]
     summaries: list[ChangeSummary | None]
+    durations: list[float | None]
+    base_dir: str | None
 
 
 class RevisionsDialog(QDialog):
     """A draft's history, newest first: what each version changed against the one before it, what
     going back to it would change, the raw difference behind "Details", and "Restore this version"
-    (a new current revision with the old content; nothing is lost).
+    (a new current revision with the old content; nothing is lost). Each chosen version shows a
+    filmstrip with its length, the current one above it at the same moments (choose two rows to
+    compare them with each other), the change summary between the two strips.
 
     The history is read in the job runner's ``"db"`` lane (``loaded`` when it is shown); restoring
     writes there too, then ``restored(revision_id)`` and the history is read again."""
@@ -717,16 +761,20 @@ class RevisionsDialog(QDialog):
         self.runner = runner or make_gui_runner(self)
         self.revisions: list[RevisionInfo] = []
         self._docs: list[dict[str, Any]] = []
+        self._base_dir: str | None = None
         self._generation = 0
         self._set_title(title)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Saved", "Kind", "Note", "Changes", "Size"])
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["Saved", "Kind", "Note", "Changes", "Length", "Size"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.summary_view = ChangeSummaryView("Going back to this version would change:")
+        self.table.setSelectionMode(QTableWidget.SelectionMode.ExtendedSelection)
+        self.summary_view = ChangeSummaryView(self.GOING_BACK)
         self.diff = self.summary_view.diff
+        self.comparison = VersionsComparison(self.summary_view, "Current version", "This version")
+        self.strips = self.comparison.strips
+        self._strip_cache = strip_cache(store.cache_dir)
         self.status = QLabel()
         self.restore_button = QPushButton("Restore this version")
         self.restore_button.setEnabled(False)
@@ -737,13 +785,16 @@ class RevisionsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._show_selected)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.summary_view)
+        splitter.addWidget(self.comparison)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(760, 560)
+        self.resize(820, 680)
         self.reload()
+
+    GOING_BACK = "Going back to this version would change:"
+    BETWEEN = "From the older to the newer of the two versions:"
 
     def _set_title(self, title: str | None) -> None:
         self.setWindowTitle("History" if title is None else f"History of “{title or 'Untitled'}”")
@@ -763,7 +814,9 @@ class RevisionsDialog(QDialog):
                 summarize_changes(docs[row + 1], docs[row]) if row + 1 < len(docs) else None
                 for row in range(len(docs))
             ]
-            return _History(title, revisions, docs, summaries)
+            base = store.base_dir(draft_id)
+            durations = [duration_of(d) for d in docs]
+            return _History(title, revisions, docs, summaries, durations, str(base) if base else None)
 
         return (
             Op(self.runner, read, name="Read draft history", lane="db")
@@ -781,7 +834,7 @@ class RevisionsDialog(QDialog):
             return
         self.status.setText("")
         self._set_title(history.title)
-        self.revisions, self._docs = history.revisions, history.docs
+        self.revisions, self._docs, self._base_dir = history.revisions, history.docs, history.base_dir
         self.table.setRowCount(len(self.revisions))
         for row, rev in enumerate(self.revisions):
             note = ("Current version. " if rev.is_head else "") + rev.label
@@ -791,6 +844,7 @@ class RevisionsDialog(QDialog):
                 rev.kind,
                 note,
                 summary.text(3, "; ") if summary is not None else "first version",
+                format_length(d) if (d := history.durations[row]) is not None else "?",
                 f"{rev.size / 1024:.1f} KiB",
             )
             for col, text in enumerate(cells):
@@ -803,24 +857,53 @@ class RevisionsDialog(QDialog):
             self.table.selectRow(0)
         self.loaded.emit()
 
+    def _selected_rows(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [r for r in rows if r < len(self.revisions)]
+
+    def _version_name(self, row: int) -> str:
+        rev = self.revisions[row]
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rev.created_at))
+        return f"{'Current version' if rev.is_head else 'Version'} of {when}"
+
     def _show_selected(self) -> None:
-        rows = {index.row() for index in self.table.selectedIndexes()}
-        if not rows or min(rows) >= len(self.revisions):
+        rows = self._selected_rows()
+        if not rows:
             return
-        row = min(rows)
+        if len(rows) >= 2:  # two versions: the older one above, the newer one below
+            newer, older = rows[0], rows[-1]
+            self.restore_button.setEnabled(False)
+            self.summary_view.heading.setText(self.BETWEEN)
+            self._compare(self._docs[older], self._docs[newer], names=(older, newer))
+            return
+        row = rows[0]
         rev = self.revisions[row]
         self.restore_button.setEnabled(not rev.is_head)
+        self.summary_view.heading.setText(self.GOING_BACK)
         head = next((i for i, r in enumerate(self.revisions) if r.is_head), None)
         chosen = self._docs[row]
         if head is not None:
-            self._compare(self._docs[head], chosen)
+            self._compare(self._docs[head], chosen, names=(head, row))
             return
         store, draft_id, generation = self.store, self.draft_id, self._generation
         Op(self.runner, lambda _ctx: store.get_project_doc(draft_id), name="Read draft", lane="db").success(
-            lambda current: self._compare(current, chosen) if generation == self._generation else None
+            lambda current: (
+                self._compare(current, chosen, names=(None, row)) if generation == self._generation else None
+            )
         ).failure(lambda exc: self._failed(generation, exc)).run()
 
-    def _compare(self, current: dict[str, Any], chosen: dict[str, Any]) -> None:
+    def _compare(
+        self, current: dict[str, Any], chosen: dict[str, Any], *, names: tuple[int | None, int] | None = None
+    ) -> None:
+        if names is not None:
+            first, second = names
+            self.comparison.compare(
+                self.runner,
+                (self._version_name(first) if first is not None else "Current version", current),
+                (self._version_name(second), chosen),
+                base_dir=self._base_dir,
+                cache=self._strip_cache,
+            )
         changes = self._describe(current, chosen)
         facts = (
             "\n".join(f"{c.what}: {c.before} → {c.after}" for c in changes) or "Same title, length and clips."
@@ -832,10 +915,10 @@ class RevisionsDialog(QDialog):
 
     def restore_selected(self) -> JobHandle[int] | None:
         """Restore the selected version in the background; ``restored`` and a reload follow."""
-        rows = {index.row() for index in self.table.selectedIndexes()}
-        if not rows or min(rows) >= len(self.revisions):
+        rows = self._selected_rows()
+        if len(rows) != 1:
             return None
-        rev = self.revisions[min(rows)]
+        rev = self.revisions[rows[0]]
         store, draft_id = self.store, self.draft_id
         self.restore_button.setEnabled(False)
         self.status.setText("Restoring…")
@@ -850,6 +933,10 @@ class RevisionsDialog(QDialog):
             .failure(lambda exc: self.status.setText(f"That version could not be restored: {exc}"))
             .run()
         )
+
+    def done(self, result: int) -> None:
+        self.comparison.cancel()  # the strips still being rendered are not needed any more
+        super().done(result)
 
     def _restored(self, new_rev: int) -> None:
         self.restored.emit(new_rev)

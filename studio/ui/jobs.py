@@ -11,6 +11,7 @@ may be touched. :class:`Op` is the call-site shape (after Anki's ``CollectionOp`
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -24,17 +25,43 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class _Gate:
+    """Whether the dispatcher's Qt object still exists; a plain Python object, so that a worker
+    thread can ask it while the GUI thread is destroying the dispatcher."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = True
+
+    def close(self, *_args: object) -> None:
+        with self.lock:
+            self.open = False
+
+
 class GuiDispatcher(QObject):
-    """Runs posted closures on the thread this object lives in (create it on the GUI thread)."""
+    """Runs posted closures on the thread this object lives in (create it on the GUI thread).
+
+    A job may finish after the window that started it is gone (a dialog closed mid-render): the
+    dispatcher goes with its parent, and a worker that posts to it afterwards must not touch the
+    freed object (that crashed the process). ``destroyed`` closes a gate, under the same lock a
+    poster holds while it emits, so a late answer is dropped instead.
+    """
 
     _posted = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._gate = _Gate()
+        self.destroyed.connect(self._gate.close, Qt.ConnectionType.DirectConnection)
         self._posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def __call__(self, fn: Callable[[], None]) -> None:
-        self._posted.emit(fn)
+        gate = self._gate
+        with gate.lock:
+            if not gate.open:
+                log.debug("a job finished after its window closed; its answer is dropped")
+                return
+            self._posted.emit(fn)
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
@@ -47,7 +74,6 @@ class GuiDispatcher(QObject):
 def close_bounded(close: Callable[[], None], what: str, timeout: float) -> bool:
     """At exit: run a blocking ``close`` on a helper thread, wait at most ``timeout`` seconds.
     Returns whether it finished (a stuck network call must not keep the app from quitting)."""
-    import threading
 
     def run() -> None:
         try:

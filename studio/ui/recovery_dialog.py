@@ -1,7 +1,8 @@
 """After a crash: show what an unsaved autosave changed and let the creator choose.
 
 What changed is said in words (:mod:`studio.core.changes`); the raw JSON diff is behind
-"Details". Restore makes the autosave the draft's current version (a new revision, the saved one
+"Details", between a filmstrip of the saved version and one of the autosave rendered at the
+same moments (in the background: :mod:`studio.ui.filmstrip`). Restore makes the autosave the draft's current version (a new revision, the saved one
 stays in history); Keep both leaves the draft as saved and opens the autosave as a new draft;
 Discard stops offering it (it stays in the history). Closing the dialog decides nothing: it is
 offered again.
@@ -10,7 +11,7 @@ offered again.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +30,8 @@ from studio.core.changes import ChangeSummary, summarize_changes
 from studio.drafts import DraftError, DraftStore
 from studio.drafts import recovery as rec
 from studio.ui.change_summary import ChangeSummaryView
+from studio.ui.filmstrip import VersionsComparison, strip_cache
+from studio.ui.jobs import make_gui_runner
 
 if TYPE_CHECKING:
     from studio.config import AppPaths
@@ -70,9 +73,23 @@ class RecoveryDialog(QDialog):
         self.summary_view = ChangeSummaryView(
             "What the autosave changed since you last saved:", [self.changes]
         )
+        self._docs: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self._base_dir: str | None = None
         self.summary_view.set_summary(self._summary(), offer.diff or "(the documents are identical)")
         self.summary = self.summary_view.summary
         self.diff = self.summary_view.diff
+        self.comparison = VersionsComparison(self.summary_view, "Saved", "Autosave")
+        self.strips = self.comparison.strips
+        self.runner = make_gui_runner(self)
+        if self._docs is not None:
+            saved, recovered = self._docs
+            self.comparison.compare(
+                self.runner,
+                ("Saved", saved),
+                ("Autosave", recovered),
+                base_dir=self._base_dir,
+                cache=strip_cache(store.cache_dir),
+            )
 
         buttons = QDialogButtonBox()
         self.restore_button = QPushButton("Restore autosave")
@@ -88,9 +105,9 @@ class RecoveryDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(self.summary_view, 1)
+        layout.addWidget(self.comparison, 1)
         layout.addWidget(buttons)
-        self.resize(720, 420)
+        self.resize(760, 600)
 
     def _summary(self) -> ChangeSummary:
         offer = self.offer
@@ -102,9 +119,17 @@ class RecoveryDialog(QDialog):
                     else {}
                 )
                 recovered = self.store.get_project_doc(offer.draft_id, offer.autosave_revision_id)
+                base = self.store.base_dir(offer.draft_id)
         except DraftError:
             return ChangeSummary((), ("the versions could not be compared; see the details",))
+        self._docs, self._base_dir = (saved, recovered), str(base) if base is not None else None
         return summarize_changes(saved, recovered)
+
+    def done(self, result: int) -> None:
+        """Closing (any choice, or the window) stops the filmstrips still being rendered."""
+        self.comparison.cancel()
+        self.runner.shutdown(wait=False, cancel=True)
+        super().done(result)
 
     def restore(self) -> None:
         with threadguard.allowed(AT_START):
