@@ -43,7 +43,9 @@ def test_blocking_calls_on_the_marked_thread_raise_and_elsewhere_run(tmp_path: P
             from_ui(readers.get().execute)("SELECT * FROM t")
         with pytest.raises(threadguard.GuiThreadBlocked, match="PyAV"):
             from_ui(probe)(clip)
-        assert readers.get().execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0  # a test's own check is fine
+        assert (
+            readers.get().execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
+        )  # a test's own check is fine
         results: list[object] = []
 
         def worker() -> None:
