@@ -100,6 +100,18 @@ class JobHandle(Generic[T]):
         return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 
+class RunnerClosed(RuntimeError):
+    """A job was submitted after :meth:`JobRunner.shutdown` (the app or its window is closing)."""
+
+
+def cancelled_handle(name: str, lane: str) -> JobHandle[Any]:
+    """A handle for a job that never ran: cancelled and done."""
+    handle: JobHandle[Any] = JobHandle(0, name, lane, state=JobState.CANCELLED)
+    handle.cancel_event.set()
+    handle.done_event.set()
+    return handle
+
+
 def _call_inline(fn: Callable[[], None]) -> None:
     fn()
 
@@ -141,7 +153,7 @@ class JobRunner:
         on_cancelled: Callable[[], None] | None = None,
     ) -> JobHandle[T]:
         if self._closed:
-            raise RuntimeError("the job runner is shut down")
+            raise RunnerClosed("the job runner is shut down")
         handle: JobHandle[T] = JobHandle(next(self._ids), name, lane)
         with self._lock:
             executor = self._lanes.get(lane)

@@ -18,7 +18,15 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QProgressBar, QToolButton, QWidget
 
-from studio.jobs.runner import JobContext, JobHandle, JobRunner, JobState, Progress
+from studio.jobs.runner import (
+    JobContext,
+    JobHandle,
+    JobRunner,
+    JobState,
+    Progress,
+    RunnerClosed,
+    cancelled_handle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +142,21 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> JobHandle[T]:
-        return self._runner.submit(
-            self._fn,
-            name=self._name,
-            lane=self._lane,
-            on_success=self._on_success,
-            on_failure=self._on_failure,
-            on_progress=self._on_progress,
-            on_cancelled=self._on_cancelled,
-        )
+        """Submit the job; after the runner shut down (a timer that fires while the window closes)
+        the job never runs and a cancelled handle comes back instead of an exception."""
+        try:
+            return self._runner.submit(
+                self._fn,
+                name=self._name,
+                lane=self._lane,
+                on_success=self._on_success,
+                on_failure=self._on_failure,
+                on_progress=self._on_progress,
+                on_cancelled=self._on_cancelled,
+            )
+        except RunnerClosed:
+            log.debug("%s not started: the job runner is shut down", self._name)
+            return cancelled_handle(self._name, self._lane)
 
 
 def describe(handle: JobHandle[Any]) -> str:

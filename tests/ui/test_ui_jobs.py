@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QStatusBar
 from pytestqt.qtbot import QtBot
 
-from studio.jobs.runner import JobContext, JobRunner, Progress
+from studio.jobs.runner import JobContext, JobRunner, JobState, Progress
 from studio.ui.jobs import JobsStatus, Op, make_gui_runner
 
 
@@ -135,3 +135,16 @@ def test_status_widget_lists_every_running_job(qtbot: QtBot, runner: JobRunner) 
     release.set()
     qtbot.waitUntil(lambda: first.finished and second.finished)
     assert {first.state.value, second.state.value} == {"cancelled", "done"}
+
+
+def test_an_op_started_after_shutdown_never_runs_and_raises_nothing(qtbot: QtBot) -> None:
+    """A debounce timer that fires while a window closes must not crash the event loop."""
+    runner = make_gui_runner()
+    runner.shutdown(wait=True)
+    ran: list[str] = []
+    handle = (
+        Op(runner, lambda _ctx: ran.append("job"), name="late").success(lambda _r: ran.append("ok")).run()
+    )
+    assert handle.state is JobState.CANCELLED and handle.wait(0)
+    qtbot.wait(20)
+    assert ran == []
