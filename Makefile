@@ -23,8 +23,8 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen CREATOR_STUDIO_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check studio backend_stub tests bench plugins
-	$(BIN)/ruff format --check studio backend_stub tests bench plugins
+	$(BIN)/ruff check studio backend_stub tests bench plugins packaging
+	$(BIN)/ruff format --check studio backend_stub tests bench plugins packaging
 
 # Build the sdist and wheel, install the wheel into a fresh venv outside the checkout and run it
 # there (doctor, a render with text compared with the checkout's, an old profile); about a minute.
