@@ -11,7 +11,13 @@ Last, the cost of running a third-party filter in its worker process: a trivial 
 the same class run in process; median and p95 ms/frame, the extra and the ratio, and PASS/FAIL
 against the target (<= 1.5 ms extra per frame at 540x960, median).
 
-Run: .venv/bin/python bench/filters.py [--frames 30] [--quick] [--isolation-only]
+First, the full-resolution targets (``--targets-only`` runs just these): at 1080x1920, for the
+LUT, blur, colour (saturation), vignette and the 3-filter chain, ours ms/frame (chain, I420 in
+and out) against ffmpeg's equivalent on the same raw frames, per frame from two runs of 60 and
+120 frames (the difference, so process start and the first frame's set-up cancel out), the
+ratio ours / ffmpeg and PASS/FAIL: every built-in <= 1.0x ffmpeg, the LUT <= 0.33x lut3d.
+
+Run: .venv/bin/python bench/filters.py [--frames 30] [--quick] [--isolation-only] [--targets-only]
 """
 
 from __future__ import annotations
@@ -75,6 +81,65 @@ CASES: list[tuple[str, list[dict[str, Any]], str]] = [
         {"id": "studio.vignette", "params": {"amount": 0.5}},
     ], f"eq=saturation=1.2:brightness=0.05,lut3d=file={LUT}:interp=trilinear,vignette=PI/4"),
 ]  # fmt: skip
+
+
+# (label, our filter refs, ffmpeg -vf graph, target ratio ours / ffmpeg)
+TARGETS: list[tuple[str, list[dict[str, Any]], str, float]] = [
+    ("lut (.cube)", [{"id": "studio.lut", "params": {"file": str(LUT), "intensity": 1.0}}],
+     f"lut3d=file={LUT}:interp=trilinear", 0.33),
+    ("blur r=20", [{"id": "studio.blur", "params": {"radius": 20}}], "gblur=sigma=10", 1.0),
+    ("colour (sat)", [{"id": "studio.color", "params": {"saturation": 1.5}}], "eq=saturation=1.5", 1.0),
+    ("vignette", [{"id": "studio.vignette", "params": {"amount": 0.6}}], "vignette=PI/4", 1.0),
+    ("3-filter chain", CASES[-1][1], CASES[-1][2], 1.0),
+]  # fmt: skip
+
+
+def ffmpeg_diff_ms(graph: str, raw: Path, w: int, h: int, short: int, long: int) -> float:
+    """ffmpeg's ms per frame for ``graph``: (time for ``long`` frames - time for ``short``) /
+    (long - short), best of two each, so process start and set-up cancel out."""
+
+    def run(n: int) -> float:
+        cmd = ["ffmpeg", "-v", "error", "-nostdin", "-threads", "2", "-filter_threads", "2", "-f", "rawvideo",
+               "-pix_fmt", "yuv420p", "-s", f"{w}x{h}", "-i", str(raw), "-frames:v", str(n),
+               "-vf", f"{graph},format=yuv420p", "-f", "null", "-"]  # fmt: skip
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    return (run(long) - run(short)) / (long - short) * 1000
+
+
+def targets_report(n: int = 60) -> bool:
+    w, h = 1080, 1920
+    frames = test_frames(w, h, 30)
+    print(f"\n== full-resolution targets, {w}x{h}: ours (chain, OpenCV path, I420 in/out) vs ffmpeg")
+    print(f"   ffmpeg per frame = (time of {2 * n} frames - time of {n}) / {n}; ratio = ours / ffmpeg")
+    print(f"{'filter':<16}{'ours ms':>9}{'ffmpeg ms':>11}{'ratio':>8}{'target':>8}{'':>6}{'ours fps':>10}")
+    passed = True
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "in.yuv"
+        with raw.open("wb") as f:
+            for i in range(2 * n):
+                f.write(frames[i % len(frames)].tobytes())
+        for label, refs, graph, target in TARGETS:
+            chain = build_chain(refs, width=w, height=h, fps=30, mode="export", fuse="never")
+            for buf in frames[:3]:
+                chain.process(Frame.from_i420(buf, w, h), 0.5).as_i420()  # set-up (the LUT's table)
+            started = time.perf_counter()
+            for i in range(n):
+                chain.process(Frame.from_i420(frames[i % len(frames)], w, h), 0.5).as_i420()
+            ms = (time.perf_counter() - started) / n * 1000
+            chain.close()
+            ff = ffmpeg_diff_ms(graph, raw, w, h, n, 2 * n)
+            ratio = ms / ff
+            ok = ratio <= target
+            passed &= ok
+            print(f"{label:<16}{ms:>9.2f}{ff:>11.2f}{ratio:>7.2f}x{f'<={target:.2f}x':>8}"
+                  f"{'PASS' if ok else 'FAIL':>6}{1000 / ms:>10.0f}")  # fmt: skip
+    return passed
 
 
 def test_frames(w: int, h: int, n: int) -> list[np.ndarray]:
@@ -218,11 +283,15 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="540x960 only")
     parser.add_argument("--isolation-only", action="store_true", help="only the plugin isolation cost")
+    parser.add_argument("--targets-only", action="store_true", help="only the 1080x1920 targets vs ffmpeg")
     args = parser.parse_args()
+    if args.targets_only:
+        return 0 if targets_report() else 1
     isolation_sizes = [(540, 960)] if args.quick else [(540, 960), (1080, 1920)]
     if args.isolation_only:
         return 0 if isolation_report(isolation_sizes, max(args.frames, 300)) else 1
     have_ffmpeg = shutil.which("ffmpeg") is not None
+    targets_ok = targets_report() if have_ffmpeg else True
     print(f"cores: {os.cpu_count()}, OpenCV threads: {cv2.getNumThreads()}, ONNX Runtime: {providers()[0]}")
     sizes = [(540, 960)] if args.quick else [(1080, 1920), (540, 960)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,7 +321,7 @@ def main() -> int:
         print(
             f"{w}x{h}: ours {ours_fps:.0f} fps, Haar on every full frame {naive_fps:.1f} fps, ratio {ours_fps / naive_fps:.1f}x"
         )
-    return 0 if isolation_report(isolation_sizes, max(args.frames, 300)) else 1
+    return 0 if isolation_report(isolation_sizes, max(args.frames, 300)) and targets_ok else 1
 
 
 if __name__ == "__main__":

@@ -4,12 +4,25 @@ A 3D LUT of size N is laid out as one N x N*N "strip" image (rows: green, column
 then red), so ``cv2.remap`` does the bilinear red/green interpolation inside two neighbouring
 blue slices and ``cv2.blendLinear`` mixes them by the blue fraction: trilinear interpolation
 in four OpenCV calls, all map coordinates coming from 256-entry tables.
+
+Frames in the working space's I420 (what the decoder gives and the encoder takes) skip the RGB
+round trip: :meth:`CubeApplier.apply_i420` looks every pixel up in a **YUV -> YUV table** of
+all 256^3 (Y, U, V) codes (16384 x 1024 x 3 uint8, 48 MiB, built once per LUT in about a second
+by running the RGB path above on every code; cached with the applier), one ``cv2.remap`` INTER_NEAREST whose integer map
+comes from 256-entry tables, then the chroma 2x2 average. Each table entry is exactly what
+``rgb_to_i420(apply(i420_to_rgb(frame)))`` computes for that pixel before chroma averaging, so at
+full intensity the result is **bit-identical** to the RGB path; below full intensity the look is
+mixed in Y'CbCr with the original's R'G'B' round trip (a second, shared table) instead of in
+R'G'B' (linear either way; only the rounding order differs): within 1 code value, mean under
+0.3 (``tests/effects/test_lut_yuv_table.py``). About 6x faster than the RGB path at 1080x1920.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +134,8 @@ class CubeApplier:
 
     def __init__(self, cube: Cube) -> None:
         self.cube = cube
+        self._yuv_table: np.ndarray | None = None
+        self._table_lock = threading.Lock()
         ramp = np.arange(256, dtype=np.float64) / 255.0
         lo, hi = np.asarray(cube.domain_min), np.asarray(cube.domain_max)
         n = cube.size
@@ -163,8 +178,74 @@ class CubeApplier:
             out = cv2.addWeighted(out, intensity, rgb, 1.0 - intensity, 0.0)
         return out
 
+    def yuv_table(self) -> np.ndarray:
+        """The (1024, 16384, 3) uint8 table: entry [V + 256*(U >> 6), Y + 256*(U & 63)] is the
+        full-size Y'CbCr (rounded, as ``rgb_to_i420`` computes before averaging chroma) of the
+        look applied to the R'G'B' of (Y, U, V). Built on first use, then kept."""
+        with self._table_lock:
+            if self._yuv_table is None:
+                self._yuv_table = self._build_yuv_table()
+            return self._yuv_table
 
-@functools.lru_cache(maxsize=16)
+    def _build_yuv_table(self) -> np.ndarray:
+        return _yuv_table(self.apply)
+
+    def apply_i420(self, buf: np.ndarray, width: int, height: int, intensity: float = 1.0) -> np.ndarray:
+        """The look on a working-space I420 buffer (a new one), through :meth:`yuv_table`."""
+        from studio.core.colour import i420_planes
+
+        table = self.yuv_table()
+        y, u, v = i420_planes(buf, width, height)
+        # map (x, y) = (Y + 256*(U & 63), V + 256*(U >> 6)): chroma part at chroma size, repeated
+        # 2x2 (as i420_to_rgb does), plus luma
+        chroma = cv2.merge([cv2.LUT(u, _U_COLUMN), cv2.add(cv2.LUT(u, _U_ROW), cv2.LUT(v, _CODE16))])
+        coords = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_NEAREST)
+        coords = cv2.add(coords, cv2.merge([cv2.LUT(y, _CODE16), np.zeros((height, width), np.int16)]))
+        looked = cv2.remap(table, coords, None, cv2.INTER_NEAREST)
+        out = np.empty_like(buf)
+        oy, ou, ov = i420_planes(out, width, height)
+        if intensity < 1.0:
+            # mixed with the original as the RGB path mixes it: with its R'G'B' round trip
+            # (clipped to 0..255), from the shared identity table
+            original = cv2.remap(_round_trip_table(), coords, None, cv2.INTER_NEAREST)
+            looked = cv2.addWeighted(looked, intensity, original, 1.0 - intensity, 0.0)
+        small = cv2.resize(looked, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+        cv2.extractChannel(looked, 0, oy)
+        cv2.extractChannel(small, 1, ou)
+        cv2.extractChannel(small, 2, ov)
+        return out
+
+
+def _yuv_table(look: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """The YUV -> YUV table of ``look`` (an RGB -> RGB function; None: the plain round trip)."""
+    from studio.core.colour import WORKING, _to_rgb_transform, _to_yuv_transform
+
+    to_rgb, to_yuv = _to_rgb_transform(WORKING), _to_yuv_transform(WORKING)
+    codes = np.arange(256, dtype=np.uint8)
+    table = np.empty((1024, 16384, 3), np.uint8)
+    block = np.empty((256, 64, 256, 3), np.uint8)  # [v, u & 63, y]
+    block[..., 0] = codes[None, None, :]
+    block[..., 2] = codes[:, None, None]
+    for high in range(4):
+        block[..., 1] = (high * 64 + np.arange(64, dtype=np.uint8))[None, :, None]
+        rgb = cv2.transform(block.reshape(256, 16384, 3), to_rgb)
+        cv2.transform(rgb if look is None else look(rgb), to_yuv, dst=table[high * 256 : (high + 1) * 256])
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _round_trip_table() -> np.ndarray:
+    """Each (Y, U, V) code's Y'CbCr after R'G'B' (clipped) and back: what a LUT at part
+    intensity mixes with."""
+    return _yuv_table(None)
+
+
+_CODE16 = np.arange(256, dtype=np.int16)
+_U_COLUMN = (256 * (np.arange(256) & 63)).astype(np.int16)
+_U_ROW = (256 * (np.arange(256) >> 6)).astype(np.int16)
+
+
+@functools.lru_cache(maxsize=6)  # a 3D LUT used on I420 frames holds a 48 MiB table
 def _applier_cached(path: str, mtime_ns: int, size: int) -> CubeApplier:
     return CubeApplier(read_cube(path))
 

@@ -6,9 +6,12 @@ Pipeline per frame, all on a small grey copy (short side ~270 px):
   (``cv2.data.haarcascades``, ships in the wheel; see :mod:`studio.effects.face_detect`): the
   frontal cascade on the frame, plus one more view per round in turn (the frame rotated by
   ±15°/±30°, the profile cascade on the frame and on its mirror; all of them on the first
-  round after a seek), and around each tracked face an upright search at its current roll;
-  candidates are merged by non-maximum suppression;
-* the eye cascade on an upright copy of each face gives the eyes and the roll (the eye line);
+  round after a seek, until one finds a face with eyes), and around each tracked face an
+  upright search at its current roll; candidates are merged by non-maximum suppression. While
+  every tracked face is confirmed and matched, the whole-frame scan runs every
+  ``rescan_every`` rounds and the extra view every other round;
+* the eye cascade on an upright copy of each face gives the eyes and the roll (the eye line),
+  on a tracked face every ``eye_every`` rounds (flow carries the eyes in between);
   nose and mouth follow from the eyes (:mod:`studio.effects.landmarks`);
 * in between, pyramidal Lucas-Kanade optical flow moves each box by the median motion of
   corner features inside it and turns it by their rotation (~1 ms);
@@ -65,7 +68,13 @@ class DetectorSettings:
     max_faces: int = 4
     rotated_scale: float = 0.6  # extra downscale for the rotated and profile views
     multi_view: bool = True
-    version: int = 2  # bump when what is cached changes (2: multi-view + landmarks)
+    # While every tracked face is confirmed and was matched in the last round, the whole-frame
+    # frontal scan (which finds new faces) runs every ``rescan_every`` rounds, the extra view
+    # every other round, and the eye cascade on a tracked face every ``eye_every`` rounds; in
+    # between, the upright search around each face keeps it and flow carries its eyes.
+    rescan_every: int = 4
+    eye_every: int = 2
+    version: int = 3  # bump when what is cached changes (2: multi-view + landmarks, 3: schedule)
 
     def key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -177,6 +186,7 @@ class _Track:
     misses: int = 0
     hits: int = 0
     smoothed: tuple[float, ...] = ()
+    eye_age: int = 0  # detection rounds since the eye cascade last ran on this face
 
     @property
     def confirmed(self) -> bool:
@@ -186,11 +196,15 @@ class _Track:
 
     def take(self, det: Detection) -> None:
         """Adopt a detection: its box, roll and eyes (in the face's own frame)."""
-        self.box, self.angle, self.misses = det.box, det.angle, 0
+        self.misses = 0
         self.hits += 1
         fit = det.eyes
         if fit is None:
+            # No eye fit this round: keep the roll and eyes that flow carried, take the place.
+            self.box = det.box
+            self.eye_age += 1
             return
+        self.box, self.angle, self.eye_age = det.box, det.angle, 0
         cx, cy = det.centre
         side = float(det.box[2])
         rel = []
@@ -244,10 +258,12 @@ class FaceTracker:
         self._last_t: float | None = None
         self._since_detect = 0
         self._rounds = 0
+        self._turn = 0  # which extra view is next
         self._next_id = 1
 
     def reset(self) -> None:
         self._tracks, self._prev, self._last_t, self._since_detect, self._rounds = [], None, None, 0, 0
+        self._turn = 0
 
     def update(self, image: np.ndarray, t: float) -> list[FaceBox]:
         """Faces in ``image`` (RGB HxWx3 or a grey/Y plane) at time ``t`` seconds."""
@@ -287,25 +303,49 @@ class FaceTracker:
             eyes_found=track.eyes_found,
         )  # fmt: skip
 
+    def _steady(self) -> bool:
+        """Every tracked face is confirmed and was matched in the last round."""
+        return bool(self._tracks) and all(t.confirmed and t.misses == 0 for t in self._tracks)
+
     def _views(self) -> tuple[str, ...]:
-        """All extra views on the first round after a reset, then one per round in turn."""
+        """All extra views on the first round after a reset (skipped when the frontal view
+        finds a face there), then one per round in turn; while the tracking is steady, one
+        every other round."""
         if not self.settings.multi_view:
             return ()
         if self._rounds == 0:
             return EXTRA_VIEWS
-        return (EXTRA_VIEWS[(self._rounds - 1) % len(EXTRA_VIEWS)],)
+        if self._steady() and self._rounds % 2:
+            return ()
+        return (EXTRA_VIEWS[self._turn % len(EXTRA_VIEWS)],)
 
     def _detect(self, grey: np.ndarray) -> None:
         s = self.settings
-        candidates = _candidates(grey, s, self._views())
+        steady = s.multi_view and self._steady()
+        views = self._views()
+        candidates: list[Detection] = []
+        if not steady or self._rounds % max(1, s.rescan_every) == 0:
+            candidates = view_candidates(grey, "frontal", s.scale_factor, s.min_neighbors, s.min_face)
+        first = self._rounds == 0
+        for view in views:
+            if first:
+                # A face whose eyes are seen ends the first round: the slower views can wait
+                # for their turn (a hit without eyes, often a false one, does not).
+                candidates = [d if d.eyes is not None else with_eyes(grey, d) for d in candidates]
+                if any(d.eyes is not None and d.eyes.found for d in candidates):
+                    break
+            candidates += view_candidates(
+                grey, view, s.scale_factor, s.min_neighbors, s.min_face, s.rotated_scale
+            )
+        self._turn += len(views) == 1
         self._rounds += 1
         if s.multi_view:
             for track in self._tracks:
                 if track.confirmed and not any(iou(track.box, d.box) > 0.2 for d in candidates):
                     candidates += search_near(grey, track.box, track.angle, s.scale_factor, s.min_neighbors)
         faces = sorted(suppress(candidates), key=lambda d: -float(d.box[2] * d.box[3]))
-        found = [with_eyes(grey, d) for d in faces[: s.max_faces]]
-        matched: set[int] = set()
+        found = faces[: s.max_faces]
+        matched: dict[int, _Track] = {}
         for track in self._tracks:
             best, best_iou = None, 0.2
             for i, det in enumerate(found):
@@ -315,8 +355,19 @@ class FaceTracker:
             if best is None:
                 track.misses += 1
             else:
-                matched.add(best)
-                track.take(found[best])
+                matched[best] = track
+        for i, det in enumerate(found):
+            track = matched.get(i)
+            # A face whose eyes were seen lately keeps them (flow carries them) for a round.
+            cached = (
+                track is not None
+                and track.eyes_found
+                and track.eye_age + 1 < max(1, s.eye_every)
+                and abs(det.angle - track.angle) < 20.0
+            )
+            found[i] = det if cached or det.eyes is not None else with_eyes(grey, det)
+        for i, track in matched.items():
+            track.take(found[i])
         self._tracks = [tr for tr in self._tracks if tr.misses < 2]
         for i, det in enumerate(found):
             if i not in matched and len(self._tracks) < s.max_faces:
@@ -328,18 +379,27 @@ class FaceTracker:
                 self._next_id += 1
 
     def _flow(self, prev: np.ndarray, grey: np.ndarray) -> None:
+        gh, gw = grey.shape[:2]
         for track in self._tracks:
             x, y, w, h = (int(v) for v in track.box)
-            mask = np.zeros_like(prev)
-            mask[max(0, y) : y + h, max(0, x) : x + w] = 255
-            pts = cv2.goodFeaturesToTrack(prev, 30, 0.01, 3, mask=mask)
+            # Corners inside the face, followed on a crop around it (not the whole frame).
+            fx0, fy0, fx1, fy1 = max(0, x), max(0, y), min(gw, x + w), min(gh, y + h)
+            if fx1 - fx0 < 8 or fy1 - fy0 < 8:
+                continue
+            pts = cv2.goodFeaturesToTrack(prev[fy0:fy1, fx0:fx1], 30, 0.01, 3)
             if pts is None or len(pts) < 4:
                 continue
-            nxt, ok, _ = cv2.calcOpticalFlowPyrLK(prev, grey, pts, None, winSize=(15, 15), maxLevel=2)
+            margin = max(w, h) // 2 + 16
+            cx0, cy0 = max(0, x - margin), max(0, y - margin)
+            cx1, cy1 = min(gw, x + w + margin), min(gh, y + h + margin)
+            pts = pts + np.array([fx0 - cx0, fy0 - cy0], np.float32)
+            nxt, ok, _ = cv2.calcOpticalFlowPyrLK(
+                prev[cy0:cy1, cx0:cx1], grey[cy0:cy1, cx0:cx1], pts, None, winSize=(15, 15), maxLevel=2
+            )
             good = ok.reshape(-1) == 1
             if good.sum() < 4:
                 continue
-            p0, p1 = pts.reshape(-1, 2)[good], nxt.reshape(-1, 2)[good]
+            p0, p1 = pts.reshape(-1, 2)[good] + (cx0, cy0), nxt.reshape(-1, 2)[good] + (cx0, cy0)
             dx, dy = np.median(p1 - p0, axis=0)
             v0, v1 = p0 - p0.mean(0), p1 - p1.mean(0)
             d0, d1 = np.linalg.norm(v0, axis=1), np.linalg.norm(v1, axis=1)

@@ -35,6 +35,7 @@ FRONTAL = "haarcascade_frontalface_default.xml"
 PROFILE = "haarcascade_profileface.xml"
 EYE = "haarcascade_eye.xml"
 ROTATED_VIEWS = (15.0, -15.0, 30.0, -30.0)
+NEAR_CROP = 120  # px: the largest upright crop searched around a tracked face
 EXTRA_VIEWS = ("roll15", "roll-15", "roll30", "roll-30", "profile", "profile-mirror")
 # A frontal hit is more trustworthy than a rotated one, and both more than a profile one.
 VIEW_BONUS = {"frontal": 2.0, "rotated": 1.0, "profile": 0.0}
@@ -163,7 +164,7 @@ def search_near(
     x, y, w, h = (float(v) for v in box)
     cx, cy, side = x + w / 2, y + h / 2, max(w, h)
     span = side * 2.0
-    out_px = int(min(160, max(64, span)))
+    out_px = int(min(NEAR_CROP, max(64, span)))
     scale = out_px / span
     min_side, max_side = max(20, int(side * 0.65 * scale)), int(side * 1.5 * scale) + 1
     for extra in (0.0, 15.0, -15.0):

@@ -122,10 +122,39 @@ def test_a_custom_png_without_a_landmark_is_centred_on_the_face_as_before() -> N
     assert (x, y, width, angle) == pytest.approx((200, 200, 100, 10.0))
 
 
-def test_the_first_round_after_a_seek_searches_every_view_then_one_per_round() -> None:
+def test_the_first_round_after_a_seek_searches_every_view_then_one_every_other_round_while_steady() -> None:
     tracker = FaceTracker(DetectorSettings(detect_every=1))
     seen = []
-    for i in range(4):
+    for i in range(7):
         seen.append(tracker._views())
         tracker.update(cv2.resize(astronaut(), (180, 180)), i / 30)
-    assert len(seen[0]) == 6 and [len(v) for v in seen[1:]] == [1, 1, 1] and len(set(seen[1:])) == 3
+    assert len(seen[0]) == 6
+    # The face is tracked (steady): one extra view every other round, each a different one.
+    assert [len(v) for v in seen[1:]] == [0, 1, 0, 1, 0, 1] and len(set(seen[2::2])) == 3
+    assert len(tracker._tracks) == 1 and tracker._tracks[0].misses == 0
+
+
+def test_a_steady_track_skips_the_whole_frame_scan_and_most_eye_searches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import studio.effects.face as face_module
+
+    calls: list[str] = []
+    real_views, real_eyes = face_module.view_candidates, face_module.with_eyes
+
+    def views(grey: np.ndarray, view: str, *args: float) -> list[Detection]:
+        calls.append(view)
+        return real_views(grey, view, *args)
+
+    def eyes(grey: np.ndarray, det: Detection) -> Detection:
+        calls.append("eyes")
+        return real_eyes(grey, det)
+
+    monkeypatch.setattr(face_module, "view_candidates", views)
+    monkeypatch.setattr(face_module, "with_eyes", eyes)
+    tracker = FaceTracker(DetectorSettings(detect_every=1, rescan_every=4, eye_every=2))
+    frame = cv2.resize(astronaut(), (180, 180))
+    for i in range(9):
+        assert len(tracker.update(frame, i / 30)) == 1
+    assert calls.count("frontal") == 3  # rounds 0, 4 and 8
+    assert calls.count("eyes") <= 6

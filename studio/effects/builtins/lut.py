@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.effects.api import ChoiceParam, FileParam, Filter, FloatParam, ParamError
+from studio.effects.api import I420, ChoiceParam, FileParam, Filter, FloatParam, ParamError
 from studio.effects.cube import CubeApplier, applier_for, identity_table
 from studio.resources import resource, shipped
 
@@ -36,6 +36,7 @@ class LutFilter(Filter):
     name = "LUT"
     description = "Applies a .cube colour look-up table (3D or 1D), blended with the original by intensity."
     category = "Colour"
+    layout = I420  # the look is one lookup in a YUV -> YUV table (studio.effects.cube)
     params = (
         ChoiceParam("look", default="none", choices=LOOKS, help="A look that ships with the app (used when no file is set)."),
         FileParam("file", extensions=(".cube",), help="Your own .cube file; overrides the look."),
@@ -56,4 +57,5 @@ class LutFilter(Filter):
         applier = self._applier(values)
         if applier is None:
             return image
-        return applier.apply(image, values["intensity"])
+        h, w = image.shape[0] * 2 // 3, image.shape[1]
+        return applier.apply_i420(image, w, h, values["intensity"])
