@@ -13,6 +13,12 @@ amix; both encode libx264 preset medium CRF 20 (our 1080p30 preset), AAC 192k, +
 They run turn by turn (best of --rounds, default 2), and the times, the ratio (target ours <= 1.0x)
 and our pipeline's frames/s with the encoder replaced by a null sink are printed.
 
+Then the floor: our exact frames (rendered once to a raw I420 file, the writer replaced by one
+that appends each frame) encoded by the ffmpeg CLI with libx264 alone, the same preset and CRF as
+our export (``-f rawvideo -pix_fmt yuv420p -s WxH -r FPS -i raw.yuv -c:v libx264 ...``), best of
+--rounds, and our export time as a ratio of it with PASS/FAIL (target <= 1.1x): what the
+pipeline adds on top of the encoder it cannot avoid.
+
 ``--memory`` also renders a 3-minute and a 30 s project (same clips, repeated) in child processes
 with the 1080p30 preset and prints each one's peak RSS and its RSS at each quarter of the frames:
 memory must not grow with the project's length (the mix is streamed in 10 s chunks, frames go
@@ -39,6 +45,7 @@ from studio.resources import resource as shipped_resource  # noqa: E402
 FONT = shipped_resource("fonts", "DejaVuSans.ttf")
 W, H, FPS = 1080, 1920, 30
 A_LEN, B_IN, XFADE = 15.5, 1.0, 1.0
+FLOOR_TARGET = 1.1  # ours / libx264 alone on our frames
 
 
 def make_inputs(folder: Path, ffmpeg: str, seconds: float) -> None:
@@ -132,6 +139,62 @@ def run_ours(
     start = time.perf_counter()
     render_project(load(folder, seconds), None if null else out, preset=preset, null_output=null)  # type: ignore[arg-type]
     return time.perf_counter() - start
+
+
+class RawWriter:
+    """Stands in for the MP4 writer: appends each composed I420 frame to a raw file."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb")
+        self.frames_written = 0
+
+    def write_video(self, i420) -> None:  # type: ignore[no-untyped-def]
+        self.file.write(memoryview(i420).cast("B") if i420.flags.c_contiguous else i420.tobytes())
+        self.frames_written += 1
+
+    def write_audio(self, samples) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    def finish(self) -> None:
+        self.file.close()
+
+    def abort(self) -> None:
+        self.file.close()
+
+
+def render_raw(
+    folder: Path, raw: Path, seconds: float, preset: str = "1080p30"
+) -> tuple[int, int, float, int]:
+    """Our frames for the bench project into ``raw`` (I420, no encoder): (w, h, fps, frames)."""
+    from unittest import mock
+
+    import studio.render.export as export
+
+    writers: list[RawWriter] = []
+
+    def make() -> RawWriter:
+        writers.append(RawWriter(raw))
+        return writers[-1]
+
+    with mock.patch.object(export, "NullWriter", make):
+        result = export.render_project(load(folder, seconds), None, preset=preset, null_output=True)
+    return result.width, result.height, result.fps, writers[0].frames_written
+
+
+def floor_cmd(
+    ffmpeg: str, raw: Path, out: Path, w: int, h: int, fps: float, preset: str = "1080p30"
+) -> list[str]:
+    """libx264 alone on the raw frames, with our export's encoder options for ``preset``."""
+    from studio.render.output import encoder_options
+    from studio.render.presets import get_preset
+
+    opts = encoder_options("libx264", get_preset(preset))
+    flags = [x for k, v in opts.items() for x in (f"-{k}", v)]
+    return [
+        ffmpeg, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}",
+        "-r", f"{fps:g}", "-i", str(raw), "-c:v", "libx264", *flags, "-pix_fmt", "yuv420p",
+        "-movflags", "+faststart", str(out),
+    ]  # fmt: skip
 
 
 def frames_of(path: Path) -> int:
@@ -250,6 +313,20 @@ def main() -> int:
         print(f"  (best of {args.rounds} runs each, taking turns)")
         print(f"  ratio ours/ffmpeg = {ours_s / ff_s:.2f}x   (target <= 1.0x)")
         print(f"  ours with a null sink instead of the encoder: {frames / null_s:.1f} frames/s")
+        raw, floor_out = folder / "ours.yuv", folder / "floor.mp4"
+        fw, fh, ffps, raw_frames = render_raw(folder, raw, seconds)
+        cmd = floor_cmd(ffmpeg, raw, floor_out, fw, fh, ffps)
+        floor_s = float("inf")
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            floor_s = min(floor_s, time.perf_counter() - t0)
+        raw.unlink()
+        opts = " ".join(cmd[cmd.index("-c:v") + 1 : cmd.index("-movflags")])
+        print(f"  floor     libx264 alone on our {raw_frames} raw frames ({opts}) : {floor_s:7.1f} s "
+              f"({frames_of(floor_out)} frames)")  # fmt: skip
+        verdict = "PASS" if ours_s / floor_s <= FLOOR_TARGET else "FAIL"
+        print(f"  ratio ours/floor = {ours_s / floor_s:.2f}x   (target <= {FLOOR_TARGET}x)  {verdict}")
         if args.memory:
             rows = []
             for repeats in (1, 6):

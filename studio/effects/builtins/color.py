@@ -1,12 +1,15 @@
 """``studio.color``: exposure, brightness, contrast, saturation, temperature and tint.
 
 Everything is a per-plane 256-entry table applied with ``cv2.LUT`` on the I420 planes, so the
-cost is three table look-ups per frame (about 1 ms at 1080x1920) and no RGB conversion.
-Luma maths happen on limited-range Y (16..235), chroma around 128.
+cost is at most three table look-ups per frame and no RGB conversion. Tables are cached per
+parameter set; a luma table that only clips (exposure, brightness and contrast at rest) is two
+SIMD min/max passes instead of a look-up, and equal U and V tables are one look-up over both
+chroma planes. Luma maths happen on limited-range Y (16..235), chroma around 128.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +48,50 @@ def chroma_tables(saturation: float, temperature: float, tint: float) -> tuple[n
     )
 
 
+_CODES = np.arange(256, dtype=np.uint8)
+# every code in every SIMD lane position (one long row), and every code alone in its row (the
+# scalar tail): the fast path is used only when it gives the table's bytes on both
+_PROBES = (np.tile(_CODES, 64).reshape(1, -1), np.repeat(_CODES, 2).reshape(256, 2)[:, :1])
+
+
+class _PlaneOp:
+    """One 256-entry table applied to a plane: ``clip(rint(a*x + b), lo, hi)`` with SIMD
+    arithmetic (``cv2.addWeighted`` then ``np.clip``; the clip alone when a=1, b=0) when that
+    gives exactly the table's bytes, else the table with ``cv2.LUT``."""
+
+    def __init__(self, lut: np.ndarray, a: float, b: float, lo: int, hi: int) -> None:
+        self.lut, self.a, self.b, self.lo, self.hi = lut, a, b, lo, hi
+        self.fast = all(np.array_equal(self._affine(p, np.empty_like(p)), lut[p]) for p in _PROBES)
+
+    def _affine(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        if self.a == 1.0 and self.b == 0.0:
+            return np.clip(src, self.lo, self.hi, out=dst)
+        cv2.addWeighted(src, self.a, src, 0.0, self.b, dst=dst)
+        return np.clip(dst, self.lo, self.hi, out=dst)
+
+    def apply(self, src: np.ndarray, dst: np.ndarray) -> None:
+        if self.fast:
+            self._affine(src, dst)
+        else:
+            cv2.LUT(src, self.lut, dst=dst)
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(
+    exposure: float, brightness: float, contrast: float, saturation: float, temperature: float, tint: float
+) -> tuple[_PlaneOp, _PlaneOp, _PlaneOp | None]:
+    """Cached (Y, U, V) operations for one parameter set; V is None when U's operation is the
+    same (one pass over both chroma planes)."""
+    a, b = luma_affine(exposure, brightness, contrast)
+    oy = _PlaneOp(luma_table(exposure, brightness, contrast), a, b, 16, 235)
+    du, dv = chroma_shift(temperature, tint)
+    tu, tv = chroma_tables(saturation, temperature, tint)
+    base = 128.0 * (1.0 - saturation)
+    ou = _PlaneOp(tu, saturation, base + du, 16, 240)
+    ov = None if du == dv else _PlaneOp(tv, saturation, base + dv, 16, 240)
+    return oy, ou, ov
+
+
 class ColorFilter(Filter):
     id = "studio.color"
     name = "Colour"
@@ -78,11 +125,17 @@ class ColorFilter(Filter):
 
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
         out = np.empty_like(image)
-        y, u, v = i420_planes(image)
-        oy, ou, ov = i420_planes(out)
-        ty = luma_table(values["exposure"], values["brightness"], values["contrast"])
-        tu, tv = chroma_tables(values["saturation"], values["temperature"], values["tint"])
-        cv2.LUT(y, ty, dst=oy)
-        cv2.LUT(u, tu, dst=ou)
-        cv2.LUT(v, tv, dst=ov)
+        h = image.shape[0] * 2 // 3
+        oy, ou, ov = _plan(
+            values["exposure"], values["brightness"], values["contrast"],
+            values["saturation"], values["temperature"], values["tint"],
+        )  # fmt: skip
+        oy.apply(image[:h], out[:h])
+        if ov is None:
+            ou.apply(image[h:], out[h:])
+        else:
+            _, u, v = i420_planes(image)
+            _, dst_u, dst_v = i420_planes(out)
+            ou.apply(u, dst_u)
+            ov.apply(v, dst_v)
         return out
