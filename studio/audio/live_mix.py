@@ -65,7 +65,7 @@ class Part:
     key: Hashable = field(default=None)
 
 
-# ------------------------------------------------------------------ the export's helpers
+# ------------------------------------------------------------------ shared with the export (studio.render.audio_mix)
 
 
 def envelope(gain: Callable[[float], float], begin: float, length: int, rate: int) -> np.ndarray:

