@@ -32,14 +32,13 @@ class DraftMetadata:
     covers_dir: Path
     _writer: Writer
 
-    def _read(self) -> ReadConnection:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # the store's own methods, declared for the type checker only
 
-    def _check_exists(self, conn: sqlite3.Connection, draft_id: int) -> None:
-        raise NotImplementedError
+        def _read(self) -> ReadConnection: ...
 
-    def get_draft(self, draft_id: int) -> DraftInfo:
-        raise NotImplementedError
+        def _check_exists(self, conn: sqlite3.Connection, draft_id: int) -> None: ...
+
+        def get_draft(self, draft_id: int) -> DraftInfo: ...
 
     def set_publish(
         self,

@@ -280,7 +280,7 @@ def shared_cache(folder: str | os.PathLike[str] | None) -> MediaCache:
 
 
 # -- the kinds the app uses ---------------------------------------------------------------
-POSTER = (180, 320)  # the default thumbnail: the media bin's icon, the timeline's placeholder
+POSTER = (180, 320)  # the default thumbnail: the media bin's icon, the timeline's tile before frames arrive
 
 
 def thumbnail(

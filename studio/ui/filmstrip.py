@@ -1,6 +1,6 @@
 """Versions in pictures: a filmstrip per version, two versions compared at the same moments.
 
-:class:`FilmstripView` draws the frames of one version (placeholders until they arrive) under a
+:class:`FilmstripView` draws the frames of one version (grey tiles until they arrive) under a
 line with its name and duration. :class:`VersionsComparison` puts two strips rendered at the
 same times one above the other, so each column is one moment, with the change summary between
 them. Frames are rendered by :mod:`studio.render.filmstrip` in the job runner's ``"filmstrip"``
@@ -111,7 +111,7 @@ class FilmstripView(QWidget):
     def begin(
         self, times: Sequence[float], duration: float | None, size: tuple[int, int] | None = None
     ) -> int:
-        """Show placeholders for ``times``; returns the generation the frames must carry."""
+        """Show grey tiles for ``times``; returns the generation the frames must carry."""
         self._generation += 1
         self.times = list(times)
         self.frames = [None] * len(self.times)

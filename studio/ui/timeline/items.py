@@ -97,7 +97,7 @@ class ThumbnailCache(QObject):
         self._any.setdefault(source, pixmap)
 
     def put_poster(self, source: str, image: QImage) -> None:
-        """The source's default thumbnail (the bin's): its shape and the placeholder tile."""
+        """The source's default thumbnail (the bin's): its shape and the tile shown until frames arrive."""
         self._any[source] = self._scaled(image)
 
     def aspect(self, source: str) -> float:
