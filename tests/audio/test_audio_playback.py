@@ -48,9 +48,9 @@ def test_engine_plays_to_jack_at_device_rate_and_clock_follows(jack_server: str)
         # the clock follows the device's own frames, not the CPU's (timing on a loaded machine
         # is not asserted: the device decides the pace, the clock must agree with it)
         f0, c0 = engine.frames_consumed, engine.clock.time()
-        assert wait_for(lambda: engine.frames_consumed - f0 >= 2 * RATE, timeout=30)
+        assert wait_for(lambda: engine.frames_consumed - f0 >= 4 * RATE, timeout=60)
         f1, c1 = engine.frames_consumed, engine.clock.time()
-        assert c1 - c0 == pytest.approx((f1 - f0) / RATE, abs=0.06)
+        assert c1 - c0 == pytest.approx((f1 - f0) / RATE, abs=0.15)  # the clock may lag by a block
         peak_db, rms_db = engine.meter.levels()
         assert len(peak_db) == 2 and peak_db[0] == pytest.approx(-6.02, abs=0.2)
         assert rms_db[0] == pytest.approx(-9.03, abs=0.5)
@@ -102,18 +102,18 @@ def test_plays_to_the_end_and_stops_there(jack_server: str) -> None:
 def test_resamples_when_the_device_runs_at_another_rate(pulse_server: dict[str, str]) -> None:
     with AudioEngine("pulse", rate=44100) as engine:
         assert engine.rate == 44100
-        engine.set_tracks({"music": tone(4.0)})
-        assert engine.duration == pytest.approx(4.0, abs=1e-3)
+        engine.set_tracks({"music": tone(8.0)})
+        assert engine.duration == pytest.approx(8.0, abs=1e-3)
         engine.play()
         assert wait_for(lambda: engine.meter.levels()[0][0] > -12, timeout=30)
         assert engine.meter.levels()[0][0] == pytest.approx(-6.02, abs=0.3)
         # project time advances by the device's frames at the device's rate (not 48 kHz)
         f0, c0 = engine.frames_consumed, engine.clock.time()
-        assert wait_for(lambda: engine.frames_consumed - f0 >= 2 * 44100, timeout=30)
+        assert wait_for(lambda: engine.frames_consumed - f0 >= 5 * 44100, timeout=60)
         f1, c1 = engine.frames_consumed, engine.clock.time()
-        assert c1 - c0 == pytest.approx((f1 - f0) / 44100, abs=0.06)  # 48 kHz would be 0.16 off
+        assert c1 - c0 == pytest.approx((f1 - f0) / 44100, abs=0.15)  # 48 kHz would be 0.41 off
         assert wait_for(lambda: not engine.playing, timeout=60)
-        assert engine.clock.time() == pytest.approx(4.0, abs=1e-3)
+        assert engine.clock.time() == pytest.approx(8.0, abs=1e-3)
 
 
 def test_mixer_mute_wins_over_solo() -> None:
