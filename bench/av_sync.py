@@ -72,7 +72,7 @@ def measure(minutes: float, fps: float) -> int:
 
     from studio.audio import device
     from studio.core.project import AudioClip, Canvas, Project, Track
-    from studio.ui.audio_preview import ProjectAudio
+    from studio.ui.editor.audio_preview import ProjectAudio
     from studio.ui.jobs import make_gui_runner
     from tests.audio.servers import jack_dummy
 

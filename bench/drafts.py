@@ -169,7 +169,7 @@ def bench_browser(folder: Path) -> tuple[float, float, float, float, int]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.drafts_browser import DraftsModel
+    from studio.ui.drafts.model import DraftsModel
 
     app = QApplication.instance() or QApplication([])
     rng = random.Random(3)
@@ -195,7 +195,7 @@ def bench_browser(folder: Path) -> tuple[float, float, float, float, int]:
     rows = model.rowCount()
     store.close()
 
-    from studio.ui.drafts_browser import DraftsBrowser
+    from studio.ui.drafts.browser import DraftsBrowser
 
     store = DraftStore(folder / "many" / "drafts.sqlite3")
     t0 = time.perf_counter()

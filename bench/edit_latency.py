@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         long_s = args.minutes * 60.0
         media = make_media(folder, long_s)
         print(f"media made in {time.perf_counter() - t:.1f} s", flush=True)
-        from studio.ui.main_window import MainWindow
+        from studio.ui.editor.window.main_window import MainWindow
 
         window = MainWindow()
         window.confirm_unsaved = False

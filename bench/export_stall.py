@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, TextItem, Track, VideoClip
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import make_video
 
 

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QWidg
 
 from studio.core.edits import History
 from studio.core.project import AudioClip, Project, TextItem, Track, VideoClip
-from studio.ui.timeline.items import Peaks
-from studio.ui.timeline.model import TimelineModel
-from studio.ui.timeline.view import ROW_H, TimelineView
+from studio.ui.editor.timeline.items import Peaks
+from studio.ui.editor.timeline.model import TimelineModel
+from studio.ui.editor.timeline.view import ROW_H, TimelineView
 
 WIDTH, HEIGHT = 1280, 260
 CLIPS = 300

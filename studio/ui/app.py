@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from studio.ui.accounts.controller import SyncController
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
     from studio.ui.publish.controller import PublishController
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
 
     from studio import logs
     from studio.ui.crash_dialog import CrashReporter
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
     from studio.ui.theme import ThemeController
 
     hooks_installed_here = logs.install_crash_hooks(paths.logs)
@@ -139,7 +139,7 @@ def main(args: argparse.Namespace) -> int:
 
     def start_drafts() -> None:
         """After the first paint: open the drafts store, take the lock, offer crash recovery."""
-        from studio.ui import draft_session
+        from studio.ui.drafts import session as draft_session
 
         drafts.extend(draft_session.start(window))
         session = drafts[0]

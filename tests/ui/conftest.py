@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from studio import threadguard
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import make_text_file, make_truncated, make_video
 
 CLIP_FPS = 30.0

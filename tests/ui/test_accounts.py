@@ -26,7 +26,7 @@ from studio.sync.platform import secret_key, stand_in_config
 from studio.sync.vault import EncryptedFileVault, open_vault
 from studio.ui.accounts.controller import SyncController
 from studio.ui.accounts.page import AccountsDialog
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 

@@ -29,7 +29,7 @@ from studio.ui.analytics.charts import day_x
 from studio.ui.analytics.dashboard import AnalyticsDashboard
 from studio.ui.analytics.entry import ANALYTICS_TAB
 from studio.ui.analytics.texts import NO_DATA
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from tests.ui.test_accounts import auto_approve, gui_io, off_gui  # noqa: F401 (gui_io: a fixture)
 from tests.ui.test_screenshot import REFRESH_DOCS, ROOT
 

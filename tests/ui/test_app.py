@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from studio.config import app_paths, load_settings
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 from studio.audio.playback import AudioEngine
 from studio.core.project import AudioClip, Canvas, Project, Track
 from studio.jobs.runner import JobRunner
-from studio.ui.audio_preview import RATE, ProjectAudio
+from studio.ui.editor.audio_preview import RATE, ProjectAudio
+from studio.ui.editor.player import Player
+from studio.ui.editor.project_preview import ProjectSource
 from studio.ui.jobs import make_gui_runner
-from studio.ui.player import Player
-from studio.ui.project_preview import ProjectSource
 from tests.audio.conftest import jack_server  # noqa: F401  (the JACK dummy server fixture)
 from tests.media.fixtures import make_audio
 

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from studio.audio.playback import AudioEngine
 from studio.core.project import AudioClip, Canvas, Project, Track, VideoClip
 from studio.jobs.runner import JobRunner
-from studio.ui.audio_preview import RATE, ProjectAudio
-from studio.ui.audio_strip import AudioStrip
+from studio.ui.editor.audio_preview import RATE, ProjectAudio
+from studio.ui.editor.audio_strip import AudioStrip
 from studio.ui.jobs import make_gui_runner
 from tests.media.fixtures import make_audio, make_video
 

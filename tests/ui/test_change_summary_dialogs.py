@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from studio.core.changes import summarize_changes
 from studio.drafts import DraftStore
 from studio.drafts import recovery as rec
-from studio.ui.drafts_browser import RevisionsDialog
-from studio.ui.recovery_dialog import RecoveryDialog
+from studio.ui.drafts.recovery_dialog import RecoveryDialog
+from studio.ui.drafts.revisions_dialog import RevisionsDialog
 
 pytestmark = pytest.mark.gui
 

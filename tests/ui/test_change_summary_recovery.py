@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from studio.core import Project
 from studio.core.edits import History
 from studio.drafts import open_store
-from studio.ui.main_window import MainWindow
-from studio.ui.recovery_dialog import RecoveryDialog, start_drafts_session
+from studio.ui.drafts.recovery_dialog import RecoveryDialog, start_drafts_session
+from studio.ui.editor.window.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")]
 

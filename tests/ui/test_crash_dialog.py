@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from studio import logs
 from studio.core.edits import SetParam
-from studio.ui import draft_session
 from studio.ui.crash_dialog import CrashReporter
-from studio.ui.main_window import MainWindow
+from studio.ui.drafts import session as draft_session
+from studio.ui.editor.window.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_no_exception_capture]  # the app's hook takes them
 

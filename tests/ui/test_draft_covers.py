@@ -21,10 +21,10 @@ from studio.core.edits import AddClip, History
 from studio.core.project import Project, Track, VideoClip
 from studio.drafts import DraftStore
 from studio.render.filmstrip import is_black, render_frame, strip_times
-from studio.ui import draft_session
-from studio.ui.draft_covers import SCRUB_FRAMES
-from studio.ui.drafts_browser import DraftsBrowser
-from studio.ui.main_window import MainWindow
+from studio.ui.drafts import session as draft_session
+from studio.ui.drafts.browser import DraftsBrowser
+from studio.ui.drafts.covers import SCRUB_FRAMES
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import read_index
 
 pytestmark = pytest.mark.gui

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from studio.drafts import DraftStore
-from studio.ui.draft_details_dialog import DraftDetailsDialog, open_details, split_tags
-from studio.ui.drafts_browser import DraftsBrowser
+from studio.ui.drafts.browser import DraftsBrowser
+from studio.ui.drafts.details_dialog import DraftDetailsDialog, open_details, split_tags
 
 pytestmark = pytest.mark.gui
 
@@ -89,9 +89,9 @@ def test_details_edit_caption_and_tags_then_search_finds_them(
             self.actions()[texts.index("Details…")].trigger()
 
     monkeypatch.setattr(
-        "studio.ui.draft_details_dialog.DraftDetailsDialog.show", lambda self: opened.append(self)
+        "studio.ui.drafts.details_dialog.DraftDetailsDialog.show", lambda self: opened.append(self)
     )
-    monkeypatch.setattr("studio.ui.drafts_browser.QMenu", Menu)
+    monkeypatch.setattr("studio.ui.drafts.browser.QMenu", Menu)
     index = browser.model.index(titles(browser).index("Cooking pasta"))
     browser._context_menu(browser.view.visualRect(index).center())
     assert "Details…" in shown[0] and len(opened) == 1

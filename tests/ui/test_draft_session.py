@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import AddTrack, SetParam
 from studio.drafts import recovery as rec
-from studio.ui import draft_session
-from studio.ui.main_window import MainWindow
-from studio.ui.recovery_dialog import RecoveryDialog
+from studio.ui.drafts import session as draft_session
+from studio.ui.drafts.recovery_dialog import RecoveryDialog
+from studio.ui.editor.window.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 

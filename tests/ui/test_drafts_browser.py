@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from studio.config import app_paths
 from studio.drafts import DraftStore
 from studio.drafts import recovery as rec
-from studio.ui.drafts_browser import DraftsBrowser, DraftsModel
-from studio.ui.recovery_dialog import RecoveryDialog, offer_recovery, start_drafts_session
+from studio.ui.drafts.browser import DraftsBrowser
+from studio.ui.drafts.model import DraftsModel
+from studio.ui.drafts.recovery_dialog import RecoveryDialog, offer_recovery, start_drafts_session
 
 pytestmark = pytest.mark.gui
 

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History, SetParam
 from studio.core.project import AudioClip, Canvas, Project, Track
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import make_audio
 
 RATE = 48000

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.config import app_paths, load_settings
-from studio.ui.main_window import MainWindow
-from studio.ui.player import safe_area_rects
+from studio.ui.editor.player import safe_area_rects
+from studio.ui.editor.window.main_window import MainWindow
 from tests.ui.test_timeline import drag, point
 
 LEFT = Qt.MouseButton.LeftButton

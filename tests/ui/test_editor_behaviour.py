@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, Track, VideoClip
-from studio.ui.main_window import MainWindow
-from studio.ui.preview_mode import PROJECT, SOURCE
+from studio.ui.editor.preview_mode import PROJECT, SOURCE
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import make_audio
 from tests.ui.test_editor import drop_on_timeline, import_ready
 from tests.ui.test_export_dialog import EXPORT_TIMEOUT_MS, small_project, start_export

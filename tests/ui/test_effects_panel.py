@@ -24,7 +24,8 @@ from studio.effects.api import (
     PointParam,
 )
 from studio.effects.registry import FOLDER, Registry, load_registry
-from studio.ui.effects_panel import EffectsPanel, sample_image
+from studio.ui.editor.effects.panel import EffectsPanel
+from studio.ui.editor.effects.thumbnails import sample_image
 from studio.ui.param_widgets import (
     BoolEditor,
     ChoiceEditor,
@@ -333,7 +334,7 @@ def test_thumbnails_follow_the_selected_clip_frame_at_the_playhead(
     qtbot: QtBot, registry: Registry, ui_media: dict[str, Path]
 ) -> None:
     from studio.media.thumbnails import thumbnail
-    from studio.ui.effects_panel import fit_thumbnail
+    from studio.ui.editor.effects.thumbnails import fit_thumbnail
 
     clip = VideoClip(CLIP, str(ui_media["clip"]), 0.0, 2.0, 1.0)
     widget = EffectsPanel(registry, History(Project(tracks=[Track("v1", "video", clips=[clip])])))

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, TextItem, Track, VideoClip
 from studio.projectfile import save_project
-from studio.ui.export_dialog import ExportDialog
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.export_dialog import ExportDialog
+from studio.ui.editor.window.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT_TIMEOUT_MS = 90000

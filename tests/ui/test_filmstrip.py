@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from studio.core.project import Project, TextItem, Track
 from studio.drafts import DraftStore
 from studio.render import filmstrip as fs
-from studio.ui.drafts_browser import RevisionsDialog
+from studio.ui.drafts.revisions_dialog import RevisionsDialog
 
 pytestmark = pytest.mark.gui
 

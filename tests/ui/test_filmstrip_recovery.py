@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from studio.drafts import open_store
 from studio.render.filmstrip import strip_times
-from studio.ui.main_window import MainWindow
-from studio.ui.recovery_dialog import RecoveryDialog, start_drafts_session
+from studio.ui.drafts.recovery_dialog import RecoveryDialog, start_drafts_session
+from studio.ui.editor.window.main_window import MainWindow
 from tests.ui.test_change_summary_recovery import _crash_mid_edit
 
 pytestmark = [pytest.mark.gui, pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")]

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from studio.core.edits import History
 from studio.core.project import FilterRef, Project, TextItem, Track, VideoClip
 from studio.effects.api import FloatParam
-from studio.ui.inspector import FIELDS, Inspector
-from studio.ui.timeline import TimelineModel
+from studio.ui.editor.inspector import FIELDS, Inspector
+from studio.ui.editor.timeline import TimelineModel
 
 
 def make(qtbot: QtBot, project: Project, element_id: str) -> Inspector:

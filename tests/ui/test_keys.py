@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, Track, VideoClip
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 
 def test_jkl_shuttle_and_home_end(qtbot: QtBot, studio_window: MainWindow, ui_media: dict[str, Path]) -> None:

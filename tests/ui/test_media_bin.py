@@ -9,7 +9,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 
 def drop_files(target: QWidget, paths: list[Path]) -> bool:

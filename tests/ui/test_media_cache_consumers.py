@@ -11,10 +11,10 @@ from pytestqt.qtbot import QtBot
 
 import studio.media.thumbnails as thumbs
 from studio.media.cache import MediaCache
+from studio.ui.editor.media_bin import MediaBin
+from studio.ui.editor.timeline import ThumbnailCache
+from studio.ui.editor.window.main_window import MainWindow
 from studio.ui.jobs import make_gui_runner
-from studio.ui.main_window import MainWindow
-from studio.ui.media_bin import MediaBin
-from studio.ui.timeline import ThumbnailCache
 
 pytestmark = pytest.mark.gui
 

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.core.frame import Frame
-from studio.ui.main_window import MainWindow
-from studio.ui.player import FrameSource, Player, format_time
+from studio.ui.editor.playback import FrameSource
+from studio.ui.editor.player import Player, format_time
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import frame_pattern, read_index
 
 CLIP_FPS = 30.0  # the ui_media clip (tests/ui/conftest.py): 2 s at 30 fps

@@ -14,8 +14,8 @@ from studio.core.edits import History
 from studio.core.project import Project, Track, VideoClip
 from studio.effects.chain import build_chain
 from studio.effects.registry import Registry, load_registry
-from studio.ui.effects_panel import EffectsPanel
-from studio.ui.plugins_dialog import COLUMNS, PluginsDialog
+from studio.ui.editor.effects.panel import EffectsPanel
+from studio.ui.editor.plugins_dialog import COLUMNS, PluginsDialog
 from tests.effects.helpers import gradient
 
 THROWS = """

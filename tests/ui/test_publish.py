@@ -27,7 +27,7 @@ from studio.sync.engine import SyncEngine
 from studio.sync.platform import stand_in_config
 from studio.sync.vault import EncryptedFileVault
 from studio.ui.accounts.controller import SyncController
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from studio.ui.publish.controller import PublishController
 from studio.ui.publish.dialog import PLACEHOLDER, PublishDialog, next_full_hour
 from studio.ui.publish.models import Transfer
@@ -485,7 +485,7 @@ def test_the_end_of_a_job_goes_to_the_tray_when_there_is_one(
 def test_file_publish_opens_for_the_editors_draft_and_from_the_drafts_browser(
     qtbot: QtBot, studio_window: MainWindow, publisher: PublishController
 ) -> None:
-    from studio.ui import draft_session
+    from studio.ui.drafts import session as draft_session
 
     action = studio_window.publish_action
     assert action.text() == "&Publish…" and action.shortcut() == QKeySequence("Ctrl+Shift+P")

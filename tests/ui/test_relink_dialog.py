@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.project import Canvas, Project, Track, VideoClip
 from studio.projectfile import FINGERPRINTS, load_project, save_project
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 from tests.media.fixtures import make_video
 
 pytestmark = pytest.mark.gui

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from studio.config import app_paths
 from studio.drafts import DraftStore
 from studio.drafts import recovery as rec
-from studio.ui.recovery_dialog import start_drafts_session
+from studio.ui.drafts.recovery_dialog import start_drafts_session
 
 pytestmark = pytest.mark.gui
 

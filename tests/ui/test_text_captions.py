@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, Track, VideoClip
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 SRT = """1
 00:00:00,000 --> 00:00:01,200

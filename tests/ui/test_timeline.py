@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
 from studio.core.project import AudioClip, Project, TextItem, Track, VideoClip
+from studio.ui.editor.timeline import ThumbnailCache, TimelineModel, TimelineView, TrackIndex, WaveformStore
+from studio.ui.editor.timeline.view import HEADER_W, RULER_H
 from studio.ui.jobs import make_gui_runner
-from studio.ui.timeline import ThumbnailCache, TimelineModel, TimelineView, TrackIndex, WaveformStore
-from studio.ui.timeline.view import HEADER_W, RULER_H
 from tests.media.fixtures import make_audio
 
 LEFT = Qt.MouseButton.LeftButton

@@ -17,8 +17,8 @@ from studio.audio import device
 from studio.audio.device import AudioDevice, AudioUnavailable
 from studio.core.edits import History
 from studio.core.project import AudioClip, Canvas, Project
-from studio.ui import voiceover_dialog
-from studio.ui.voiceover_dialog import VoiceoverDialog
+from studio.ui.editor import voiceover_dialog
+from studio.ui.editor.voiceover_dialog import VoiceoverDialog
 from tests.audio.servers import jack_dummy
 
 PLAYHEAD = 1.5

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.core.edits import History
 from studio.core.project import Canvas, Project, Track, VideoClip
-from studio.ui.main_window import MainWindow
+from studio.ui.editor.window.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 
@@ -34,7 +34,7 @@ def test_effects_tab_adds_a_filter_to_the_selected_clip(
 
 
 def test_voiceover_action_opens_the_recorder_at_the_playhead(qtbot: QtBot, studio_window: MainWindow) -> None:
-    from studio.ui.voiceover_dialog import VoiceoverDialog
+    from studio.ui.editor.voiceover_dialog import VoiceoverDialog
 
     studio_window.voiceover_action.trigger()
     dialogs = [w for w in studio_window.findChildren(VoiceoverDialog) if w.isVisible()]

@@ -29,7 +29,7 @@ from studio.sync.vault import VaultError
 from studio.ui.jobs import GuiDispatcher, Op, close_bounded
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

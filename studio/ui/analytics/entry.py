@@ -11,7 +11,7 @@ from studio.ui.analytics.controller import AnalyticsController
 from studio.ui.analytics.dashboard import AnalyticsDashboard
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
 
 EDITOR_TAB, ANALYTICS_TAB = 0, 1
 

@@ -34,7 +34,7 @@ from studio.upload.store import AlreadyPublished, Job
 if TYPE_CHECKING:
     from studio.sync.models import Account
     from studio.ui.accounts.controller import SyncController
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

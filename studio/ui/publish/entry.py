@@ -12,14 +12,14 @@ from studio.ui.publish.dialog import PublishDialog
 from studio.ui.publish.models import PublishTarget
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.editor.window.main_window import MainWindow
 
 NO_DRAFT = "Edit or save the project first"
 
 
 def draft_session(window: MainWindow) -> Any:
-    """The window's :class:`~studio.ui.draft_session.DraftSession` (None before the store opens)."""
-    from studio.ui.draft_session import DraftSession
+    """The window's :class:`~studio.ui.drafts.session.DraftSession` (None before the store opens)."""
+    from studio.ui.drafts.session import DraftSession
 
     return window.findChild(DraftSession)
 

@@ -11,7 +11,7 @@ runner's ``"db"`` lane, and their results are applied on the GUI thread when the
 edit creates the draft once; edits made while it is being created are autosaved as soon as its id
 is known.
 
-A new draft gets a cover (:func:`studio.ui.draft_covers.make_cover`): when it is created or
+A new draft gets a cover (:func:`studio.ui.drafts.covers.make_cover`): when it is created or
 saved and has none yet, its first frame that is not black (else the frame a third of the way in)
 is rendered in the background and stored. The creator can choose another frame in the drafts
 browser ("Set frame at … as cover").
@@ -37,8 +37,8 @@ from studio.jobs.runner import JobHandle, JobState
 from studio.ui.jobs import Op
 
 if TYPE_CHECKING:
-    from studio.ui.drafts_browser import DraftsBrowser
-    from studio.ui.main_window import MainWindow
+    from studio.ui.drafts.browser import DraftsBrowser
+    from studio.ui.editor.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ class DraftSession(QObject):
 
     def _make_cover(self, draft_id: int, doc: dict[str, object] | None = None) -> None:
         """Give the draft a cover in the background if it has none (never on the GUI thread)."""
-        from studio.ui.draft_covers import make_cover
+        from studio.ui.drafts.covers import make_cover
 
         make_cover(self.window.runner, self.store, draft_id, doc if doc is not None else self._doc())
 
@@ -240,7 +240,7 @@ class DraftSession(QObject):
             on_opened()
 
     def show_browser(self) -> DraftsBrowser:
-        from studio.ui.drafts_browser import DraftsBrowser
+        from studio.ui.drafts.browser import DraftsBrowser
 
         if self._browser is None:
             dialog = QDialog(self.window)
@@ -291,7 +291,7 @@ def start(window: MainWindow) -> tuple[DraftSession | None, object]:
     status bar says why) and the lock to release on a clean exit.
     """
     from studio.drafts import open_store
-    from studio.ui.recovery_dialog import start_drafts_session
+    from studio.ui.drafts.recovery_dialog import start_drafts_session
 
     try:
         store = open_store(window.paths)

@@ -29,11 +29,11 @@ from studio.core.project import Project
 from studio.drafts import DraftStore
 from studio.jobs.runner import JobHandle, JobRunner
 from studio.render.filmstrip import Filmstrip, cover_frame, render_filmstrip, render_frame, strip_times
-from studio.ui.filmstrip import LANE, strip_cache, to_qimage
+from studio.ui.drafts.filmstrip import LANE, strip_cache, to_qimage
 from studio.ui.jobs import Op
 
 if TYPE_CHECKING:
-    from studio.ui.drafts_browser import DraftsModel
+    from studio.ui.drafts.model import DraftsModel
 
 log = logging.getLogger(__name__)
 

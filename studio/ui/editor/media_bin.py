@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBo
 
 from studio.jobs.runner import JobContext, JobRunner
 from studio.media.cache import POSTER, MediaCache
+from studio.ui.editor.player import format_time
 from studio.ui.jobs import Op
-from studio.ui.player import format_time
 
 if TYPE_CHECKING:
     from studio.media.probe import MediaInfo
@@ -141,7 +141,7 @@ class MediaBin(QWidget):
         self, runner: JobRunner, parent: QWidget | None = None, *, cache: MediaCache | None = None
     ) -> None:
         super().__init__(parent)
-        from studio.ui.timeline.items import media_cache
+        from studio.ui.editor.timeline.items import media_cache
 
         self._runner = runner
         self.media_cache = cache if cache is not None else media_cache()

@@ -1,8 +1,8 @@
 """The timeline: model adapter over the core History, the painted view, thumbnails/waveforms."""
 
-from studio.ui.timeline.items import ThumbnailCache, WaveformStore
-from studio.ui.timeline.model import Group, SetMarkers, TimelineModel, TrackIndex
-from studio.ui.timeline.view import TimelineView, TimelineWidget
+from studio.ui.editor.timeline.items import ThumbnailCache, WaveformStore
+from studio.ui.editor.timeline.model import Group, SetMarkers, TimelineModel, TrackIndex
+from studio.ui.editor.timeline.view import TimelineView, TimelineWidget
 
 __all__ = [
     "Group",

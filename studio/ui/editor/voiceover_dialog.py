@@ -35,7 +35,7 @@ from studio.audio.record import PunchIn, Recorder, RecorderState, RecordingResul
 from studio.core.edits import AddClip, AddTrack, History, SetParams
 from studio.core.errors import ProjectError
 from studio.core.project import AudioClip, new_id
-from studio.ui.timeline.model import Group
+from studio.ui.editor.timeline.model import Group
 
 log = logging.getLogger(__name__)
 

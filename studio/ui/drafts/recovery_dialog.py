@@ -2,7 +2,7 @@
 
 What changed is said in words (:mod:`studio.core.changes`); the raw JSON diff is behind
 "Details", between a filmstrip of the saved version and one of the autosave rendered at the
-same moments (in the background: :mod:`studio.ui.filmstrip`). Restore makes the autosave the draft's current version (a new revision, the saved one
+same moments (in the background: :mod:`studio.ui.drafts.filmstrip`). Restore makes the autosave the draft's current version (a new revision, the saved one
 stays in history); Keep both leaves the draft as saved and opens the autosave as a new draft;
 Discard stops offering it (it stays in the history). Closing the dialog decides nothing: it is
 offered again.
@@ -29,8 +29,8 @@ from studio import threadguard
 from studio.core.changes import ChangeSummary, summarize_changes
 from studio.drafts import DraftError, DraftStore
 from studio.drafts import recovery as rec
-from studio.ui.change_summary import ChangeSummaryView
-from studio.ui.filmstrip import VersionsComparison, strip_cache
+from studio.ui.drafts.change_summary import ChangeSummaryView
+from studio.ui.drafts.filmstrip import VersionsComparison, strip_cache
 from studio.ui.jobs import make_gui_runner
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The audio strip under the player: master volume, a stereo level meter and per-track M/S.
 
-Everything here is a *monitor* setting of :class:`~studio.ui.audio_preview.ProjectAudio`: mute,
+Everything here is a *monitor* setting of :class:`~studio.ui.editor.audio_preview.ProjectAudio`: mute,
 solo and the master volume change what the preview plays, never the project (the export and
 undo history are untouched). The meter polls ``ProjectAudio.levels()`` at ~20 Hz only while the
 strip is visible.
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from studio.core.project import Project, Track
-    from studio.ui.audio_preview import ProjectAudio
+    from studio.ui.editor.audio_preview import ProjectAudio
 
 POLL_MS = 50
 FLOOR_DB = -60.0

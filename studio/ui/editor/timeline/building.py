@@ -11,8 +11,8 @@ from typing import Any
 
 from studio.core.edits import AddClip, AddTrack, Edit, SetParams
 from studio.core.project import AudioClip, Project, VideoClip, new_id
-from studio.ui.timeline.magnetic import insert_edits, main_track
-from studio.ui.timeline.model import Group
+from studio.ui.editor.timeline.magnetic import insert_edits, main_track
+from studio.ui.editor.timeline.model import Group
 
 STILL_SECONDS = 3.0
 VERTICAL = (1080, 1920)

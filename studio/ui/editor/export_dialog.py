@@ -6,15 +6,22 @@ its progress lines drive the bar and the ETA, so the GUI only reads pipes and st
 (the Shotcut ``JobQueue`` shape, not OpenShot's export loop on the GUI thread). Cancel asks the
 process to stop (SIGTERM: the CLI removes its temporary file) and kills it if it does not; a
 failure shows the CLI's last stderr line.
+
+"Keep HDR (HLG, 10-bit HEVC)" adds ``--hdr hlg``. Whether the project can keep HDR (an HDR clip,
+no SDR-only looks, libx265 here: ``studio.render.hdr_export.unavailable_reason``) reads the media
+files, so it is found on a worker thread; until then, and whenever it cannot, the box is off and
+its tooltip and the line under it say why. The preview stays SDR either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +29,7 @@ from typing import Any
 from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -43,6 +51,12 @@ log = logging.getLogger(__name__)
 
 KILL_AFTER_MS = 4000
 CLI_PREFIX = "creator-studio render: "
+HDR_LABEL = "Keep HDR (HLG, 10-bit HEVC)"
+HDR_CHECKING = "Checking whether this project can keep HDR…"
+HDR_OFFERED = (
+    "Exports 10-bit HLG HEVC tagged BT.2020 / HLG, for HDR phones and players. "
+    "The preview shows SDR, since this display is SDR."
+)
 
 
 def format_bytes(n: float) -> str:
@@ -60,8 +74,8 @@ def format_eta(seconds: float | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d} left"
 
 
-def render_command(project_json: Path, output: Path, preset: str) -> list[str]:
-    """The worker process's command line (program first)."""
+def render_command(project_json: Path, output: Path, preset: str, hdr: bool = False) -> list[str]:
+    """The worker process's command line (program first); ``hdr`` keeps HLG (``--hdr hlg``)."""
     return worker_command(
         "render",
         str(project_json),
@@ -71,6 +85,7 @@ def render_command(project_json: Path, output: Path, preset: str) -> list[str]:
         preset,
         "--progress",
         "json",
+        *(("--hdr", "hlg") if hdr else ()),
     )
 
 
@@ -78,6 +93,7 @@ class ExportDialog(QDialog):
     """Choose a preset and a file, export with progress/ETA/cancel, then show the file."""
 
     finished_export = Signal(bool, str)  # ok, path or reason
+    hdr_checked = Signal(object)  # None (HDR offered) or the reason it is not
 
     def __init__(
         self,
@@ -103,6 +119,7 @@ class ExportDialog(QDialog):
         self._target = Path()
         self._cancelling = False
         self._probe: QProcess | None = None
+        self.hdr_reason: str | None = HDR_CHECKING
 
         self.preset = QComboBox()
         canvas = project.canvas
@@ -116,6 +133,12 @@ class ExportDialog(QDialog):
         out_row = QHBoxLayout()
         out_row.addWidget(self.output, 1)
         out_row.addWidget(browse)
+        self.hdr = QCheckBox(HDR_LABEL)
+        self.hdr.setEnabled(False)
+        self.hdr.setToolTip(HDR_CHECKING)
+        self.hdr_label = QLabel(HDR_CHECKING)
+        self.hdr_label.setWordWrap(True)
+        self.hdr_label.setStyleSheet("color: gray")
         self.encoder_label = QLabel("checking encoders…")
         self.size_label = QLabel()
         self.problems_label = QLabel()
@@ -141,6 +164,8 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Preset", self.preset)
         form.addRow("File", out_row)
+        form.addRow("HDR", self.hdr)
+        form.addRow("", self.hdr_label)
         form.addRow("Encoder", self.encoder_label)
         form.addRow("Estimated size", self.size_label)
         buttons = QHBoxLayout()
@@ -157,6 +182,8 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
         self.preset.currentIndexChanged.connect(lambda _i: self._update_estimate())
         self._update_estimate()
+        self.hdr_checked.connect(self._show_hdr)
+        self._check_hdr()
         self._probe_encoders()
         self.resize(520, 300)
 
@@ -221,6 +248,51 @@ class ExportDialog(QDialog):
         kind = "hardware" if found.get("hardware") else "software"
         self._show_encoder(f"{found.get('name')} ({kind})")
 
+    def _check_hdr(self) -> None:
+        """Whether the HDR option can be offered, found off the GUI thread (it probes the media
+        files and loads the filter registry); the answer comes back through ``hdr_checked``."""
+        project = self.project
+
+        def check(_ctx: Any = None) -> str | None:
+            from studio.render.hdr_export import unavailable_reason
+
+            return unavailable_reason(project)
+
+        def deliver(reason: str | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the dialog is gone: nobody to tell
+                self.hdr_checked.emit(reason)
+
+        def failed(exc: BaseException) -> None:
+            deliver(f"Could not check the clips for HDR: {exc}")
+
+        if self.runner is not None:
+            self.runner.submit(check, name="check HDR export", on_success=deliver, on_failure=failed)
+            return
+
+        def run() -> None:
+            try:
+                reason = check()
+            except Exception as exc:  # shown as the reason; the SDR export is unaffected
+                failed(exc)
+                return
+            deliver(reason)
+
+        threading.Thread(target=run, name="export-hdr-check", daemon=True).start()
+
+    def _show_hdr(self, reason: str | None) -> None:
+        try:
+            self.hdr_reason = reason
+            offered = reason is None
+            if not offered:
+                self.hdr.setChecked(False)
+            self.hdr.setEnabled(offered and self.process is None)
+            self.hdr.setToolTip(HDR_OFFERED if offered else reason)
+            self.hdr_label.setText(
+                "The preview stays SDR; the file keeps HDR." if offered else f"HDR is off: {reason}"
+            )
+        except RuntimeError:  # the dialog was closed before the check finished
+            pass
+
     @staticmethod
     def _environment() -> QProcessEnvironment:
         """This environment as it is: the worker finds the app where this process did."""
@@ -273,8 +345,10 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.preset.setEnabled(False)
         self.output.setEnabled(False)
+        keep_hdr = self.hdr.isChecked() and self.hdr_reason is None
+        self.hdr.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        program, *arguments = render_command(project_json, output, self.preset_name)
+        program, *arguments = render_command(project_json, output, self.preset_name, keep_hdr)
         log.info("export: %s %s", program, " ".join(arguments))
         process.start(program, arguments)
         return True
@@ -322,6 +396,7 @@ class ExportDialog(QDialog):
         self._cleanup()
         self.preset.setEnabled(True)
         self.output.setEnabled(True)
+        self.hdr.setEnabled(self.hdr_reason is None)
         self.export_button.setEnabled(True)
         self.cancel_button.setText("Close")
         if self._cancelling:
@@ -351,6 +426,7 @@ class ExportDialog(QDialog):
             self.export_button.setEnabled(True)
             self.preset.setEnabled(True)
             self.output.setEnabled(True)
+            self.hdr.setEnabled(self.hdr_reason is None)
             self._fail(f"The export worker could not start ({sys.executable})")
 
     def _fail(self, message: str) -> None:

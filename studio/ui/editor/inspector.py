@@ -43,8 +43,8 @@ from studio.core.edits import (
 from studio.core.errors import ProjectError
 from studio.core.project import AudioClip, FilterRef, TextItem, TextStyle, VideoClip
 from studio.effects.api import BoolParam, ChoiceParam, ColorParam, FloatParam, Param
+from studio.ui.editor.timeline.model import TimelineModel
 from studio.ui.param_widgets import ParamsForm
-from studio.ui.timeline.model import TimelineModel
 
 log = logging.getLogger(__name__)
 

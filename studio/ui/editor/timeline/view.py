@@ -36,9 +36,9 @@ from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 
 from studio.core.edits import AddClip, AddTrack, Edit, MoveClip, RemoveClip, RippleDelete, SplitClip, TrimClip
 from studio.core.project import AudioClip, TextItem, Track, VideoClip, new_id
-from studio.ui.timeline.items import ThumbnailCache, WaveformPainter, WaveformStore, paint_thumbnails
-from studio.ui.timeline.magnetic import remove_edits
-from studio.ui.timeline.model import Group, SetMarkers, TimelineModel
+from studio.ui.editor.timeline.items import ThumbnailCache, WaveformPainter, WaveformStore, paint_thumbnails
+from studio.ui.editor.timeline.magnetic import remove_edits
+from studio.ui.editor.timeline.model import Group, SetMarkers, TimelineModel
 
 HEADER_W = 84
 THUMB_H = 40  # a video row minus borders and the name strip

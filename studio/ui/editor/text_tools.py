@@ -18,7 +18,7 @@ from studio.core.captions import srt_to_track, track_to_srt
 from studio.core.edits import AddText, AddTrack, Edit, EditText
 from studio.core.errors import ProjectError
 from studio.core.project import Project, TextItem, Track, new_id
-from studio.ui.timeline.model import Group
+from studio.ui.editor.timeline.model import Group
 
 TEXT_SECONDS = 2.0
 DEFAULT_TEXT = "Your text"
