@@ -3,6 +3,7 @@
 Public API (loaded lazily so that ``creator-studio render --help`` stays fast)::
 
     render_project(project, out_path, preset=None, encoder=None, progress=cb, cancel=event) -> RenderResult
+    render_project(..., hdr="hlg")   10-bit HLG HEVC (studio.render.hdr_export; refused before work)
     plan_export(project, preset=None, codec="h264", encoder=None) -> ExportPlan   (refuses before work)
     PreviewRenderer(project, scale=0.5).frame_at(t) -> Frame
     mix_project_audio(project, rate=48000) -> np.ndarray (n, 2) float32

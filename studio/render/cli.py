@@ -1,8 +1,9 @@
 """`creator-studio render PROJECT.json -o OUT.mp4` (or `--draft ID`): export from the command line.
 
 With ``--progress json`` every progress report is one JSON object per line on stdout
-(``frame``, ``total``, ``fps``, ``eta_s``); the last line adds ``"done": true`` and the output
-path. ``--progress text`` redraws one line on a terminal and prints a plain line at most once a
+(``frame``, ``total``, ``fps``, ``eta_s``); the last line adds ``"done": true``, the output
+path and ``"hdr"`` (``"hlg"`` or null). ``--hdr hlg`` keeps HLG in 10-bit HEVC
+(``studio.render.hdr_export``); a project that cannot keep it is refused with the reasons. ``--progress text`` redraws one line on a terminal and prints a plain line at most once a
 second otherwise (a pipe or a log file).
 
 Failures print one line on stderr and exit non-zero:
@@ -29,6 +30,7 @@ import time
 from typing import Any
 
 PRESET_NAMES = ("canvas", "1080p30", "1080p60", "720p30", "small")
+HDR_MODES = ("hlg",)
 TEXT_INTERVAL_S = 1.0
 
 
@@ -45,7 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--preset", default="1080p30", choices=PRESET_NAMES, help="output size/quality (default 1080p30)"
     )
     parser.add_argument(
-        "--codec", default="h264", choices=("h264", "hevc"), help="video codec (default h264)"
+        "--codec", choices=("h264", "hevc"), help="video codec (default h264; hevc with --hdr)"
+    )
+    parser.add_argument(
+        "--hdr",
+        choices=HDR_MODES,
+        help="keep HDR: hlg = 10-bit HLG in HEVC (needs an HDR clip; no filters or looks)",
     )
     parser.add_argument(
         "--encoder",
@@ -145,6 +152,7 @@ def main(args: argparse.Namespace) -> int:
             check_platform=not args.no_platform_check,
             normalize_audio=not args.no_normalize,
             protect=protect,
+            hdr=getattr(args, "hdr", None),
         )
     except ProjectRefused as exc:
         return _fail(exc.message, 2)
@@ -170,11 +178,13 @@ def main(args: argparse.Namespace) -> int:
             "done": True,
             "path": str(result.path),
             "encoder": result.encoder,
+            "hdr": result.hdr,
         }
         print(json.dumps(done), flush=True)
     elif mode == "text":
         if redraw:
             print()
         size = f"{result.width}x{result.height}"
-        print(f"wrote {result.path} ({size}, {result.frames} frames, {result.encoder})")
+        hdr = ", 10-bit HLG" if result.hdr else ""
+        print(f"wrote {result.path} ({size}, {result.frames} frames, {result.encoder}{hdr})")
     return 0

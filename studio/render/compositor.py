@@ -4,6 +4,11 @@ The same code serves export (full size) and preview (reduced ``scale``). Tracks 
 to top; a clip in its transition window is blended with the clip before it on the same track
 (both drawn over what lies below, then mixed). Everything stays I420: resize per plane, filter
 chain on the visible part of the clip, paste, text sprites blended inside their boxes.
+
+With ``deep=True`` (the HDR export) every buffer is 10-bit HLG I420 (uint16, ``studio.media.hlg``):
+the same placement, opacity, transitions and text, with the background and the text sprites
+placed into HLG by the BT.2408 mapping. Filters are 8-bit only: a deep compositor refuses a clip
+that has one (``studio.render.hdr_export`` refuses such a project before any work).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 from studio.core.frame import Frame
 from studio.core.project import Project, TextItem, Track, VideoClip
 from studio.render import transitions
+from studio.render.errors import RenderError
 from studio.render.filters import ClipFilters
 from studio.render.text import TextLook, TextSprite, parse_color, resolve_font
 from studio.render.yuv import (
@@ -26,7 +32,7 @@ from studio.render.yuv import (
     paste,
     planes_of,
     resize_region,
-    rgb_to_i420_bt709,
+    sprite_i420,
     warp_onto,
 )
 
@@ -45,12 +51,12 @@ def active_video_clips(project: Project, t: float) -> list[VideoClip]:
     return out
 
 
-def _background_i420(color: str, width: int, height: int) -> np.ndarray:
+def _background_i420(color: str, width: int, height: int, deep: bool = False) -> np.ndarray:
     rgba = parse_color(color, (0, 0, 0, 255)) or (0, 0, 0, 255)
     patch = np.empty((2, 2, 3), np.uint8)
     patch[:] = rgba[:3]
-    yuv = rgb_to_i420_bt709(patch).reshape(-1)
-    buf = np.empty((height * 3 // 2, width), np.uint8)
+    yuv = sprite_i420(patch, deep).reshape(-1)
+    buf = np.empty((height * 3 // 2, width), yuv.dtype)
     y, u, v = planes_of(buf, width, height)
     y[:] = yuv[0]
     u[:] = yuv[4]
@@ -84,10 +90,13 @@ class Compositor:
         mode: str = "export",
         *,
         quiet: bool = False,
+        deep: bool = False,
     ) -> None:
         """``quiet``: warnings (text that cannot be drawn whole) go to ``warnings`` and the log's
-        info level only, for a caller that shows them itself."""
+        info level only, for a caller that shows them itself. ``deep``: compose 10-bit HLG frames
+        (the HDR export); the sources must be deep frames too."""
         self.project = project
+        self.deep = deep
         self.warnings: list[str] = []
         self._quiet = quiet
         self._warned: set[tuple[str, str]] = set()
@@ -95,7 +104,7 @@ class Compositor:
         self.fps = fps
         self.scale = width / project.canvas.width
         self.filters = ClipFilters(fps, mode)
-        self._background = _background_i420(project.canvas.background, width, height)
+        self._background = _background_i420(project.canvas.background, width, height, deep)
         self._sprites: OrderedDict[tuple[str, TextLook], TextSprite] = OrderedDict()
 
     def close(self) -> None:
@@ -149,7 +158,9 @@ class Compositor:
         self._draw_clip(b, b_clip, t, sources[b_clip.id])
         kind = b_clip.transition_in.kind if b_clip.transition_in else "crossfade"
         direction = b_clip.transition_in.direction if b_clip.transition_in else "left"
-        canvas.buf = transitions.apply(kind, a.buf, b.buf, p, self.width, self.height, direction)
+        canvas.buf = transitions.apply(
+            kind, a.buf, b.buf, p, self.width, self.height, direction, bits=10 if self.deep else 8
+        )
         canvas.owned = canvas.buf is not a.buf and canvas.buf is not b.buf and canvas.buf is not below
         for clip in active[index_a + 1 :]:
             if clip is not b_clip:
@@ -180,7 +191,7 @@ class Compositor:
             return
         if placement.matrix is not None:
             src = crop_frame(frame, placement.src)
-            region = self.filters.process(clip, src, local)
+            region = self._filter(clip, src, local)
             matrix = placement.matrix.copy()
             ox, oy = int(placement.src[0]) & ~1, int(placement.src[1]) & ~1
             matrix[:, 2] += matrix[:, 0] * ox + matrix[:, 1] * oy
@@ -192,7 +203,7 @@ class Compositor:
                 canvas.buf = cv2.addWeighted(canvas.buf, 1.0 - opacity, layer, opacity, 0.0)
                 canvas.owned = True
             return
-        region = self.filters.process(clip, resize_region(frame, placement), local)
+        region = self._filter(clip, resize_region(frame, placement), local)
         if placement.covers_canvas and opacity >= 1.0:
             buf = region.as_i420()
             canvas.buf = buf
@@ -208,6 +219,16 @@ class Compositor:
         ):
             roi = d[y0 // div : y1 // div, x0 // div : x1 // div]
             roi[...] = cv2.addWeighted(roi, 1.0 - opacity, s, opacity, 0.0)
+
+    def _filter(self, clip: VideoClip, frame: Frame, local: float) -> Frame:
+        """The clip's filter chain; a deep frame has none to run (filters are 8-bit), and a clip
+        that has one is an error rather than an effect silently left out."""
+        if not self.deep:
+            return self.filters.process(clip, frame, local)
+        if any(ref.enabled for ref in clip.filters):
+            names = ", ".join(ref.id for ref in clip.filters if ref.enabled)
+            raise RenderError(f"the filters {names} cannot run on 10-bit HLG frames", kind="filter")
+        return frame
 
     # ------------------------------------------------------------------ text
 
@@ -232,7 +253,7 @@ class Compositor:
         key = (item.id, self.text_look(item, local_t))
         sprite = self._sprites.get(key)
         if sprite is None:
-            sprite = TextSprite(key[1])
+            sprite = TextSprite(key[1], deep=self.deep)
             self._sprites[key] = sprite
             if sprite.missing:
                 self._warn(

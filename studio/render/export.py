@@ -30,10 +30,18 @@ from typing import Any
 import numpy as np
 
 from studio.core.frame import Frame
-from studio.core.project import Project, VideoClip
+from studio.core.project import Project
 from studio.render.audio_mix import RATE, TARGET_LUFS, AudioMix
+from studio.render.checks import (
+    file_name,
+    output_clash,
+    output_problem,
+    unavailable_filters,
+    unusable_sources,
+)
 from studio.render.compositor import Compositor, active_video_clips
 from studio.render.errors import ProjectRefused, RenderCancelled, RenderError
+from studio.render.hdr_export import HDR_CODEC, HDR_ENCODER, check_mode, hdr_problems
 from studio.render.output import AtomicOutput, Mp4Writer, disk_full_error, is_disk_full, video_frame
 from studio.render.presets import Preset, get_preset, platform_problems
 from studio.render.sources import SequentialClipReader
@@ -41,7 +49,6 @@ from studio.render.sources import SequentialClipReader
 log = logging.getLogger(__name__)
 
 QUEUE_DEPTH = 6
-END_TOLERANCE_S = 0.05
 _POLL_S = 0.1
 
 
@@ -72,6 +79,7 @@ class ExportPlan:
     codec: str
     encoder: str
     warnings: list[str] = field(default_factory=list)
+    hdr: str | None = None  # "hlg": 10-bit HLG HEVC (``studio.render.hdr_export``)
 
 
 @dataclass
@@ -85,23 +93,27 @@ class RenderResult:
     encoder: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    hdr: str | None = None
 
 
 def plan_export(
     project: Project,
     preset: str | Preset | None = None,
     *,
-    codec: str = "h264",
+    codec: str | None = None,
     encoder: str | None = None,
     check_platform: bool = True,
     out_path: str | os.PathLike[str] | None = None,
     protect: Sequence[str | os.PathLike[str]] = (),
+    hdr: str | None = None,
 ) -> ExportPlan:
     """Everything the export will do, or :class:`ProjectRefused` listing every problem found.
 
     With ``out_path`` the output is checked too: its folder must exist and be writable, and it
     must not be one of the project's sources nor any file in ``protect`` (the project file, the
-    drafts database): overwriting those would lose the creator's work.
+    drafts database): overwriting those would lose the creator's work. ``codec``: "h264" when
+    None (HEVC for an HDR export). ``hdr="hlg"``: keep HLG in 10-bit HEVC, refused with every
+    reason it cannot be (``studio.render.hdr_export.hdr_problems``).
     """
     from studio.media.encoders import pick_encoder
     from studio.media.errors import MediaError
@@ -127,144 +139,32 @@ def plan_export(
         problems.append("the project is empty: add a clip or a text item first")
     folders = [source for source in project.sources() if os.path.isdir(source)]
     for folder in folders:
-        problems.append(f"{_name(folder)} is a folder, not a media file; pick a video, audio or image file")
+        problems.append(
+            f"{file_name(folder)} is a folder, not a media file; pick a video, audio or image file"
+        )
     missing = [s for s in project.sources() if not os.path.isfile(s) and s not in folders]
     if missing:
-        problems.append("missing media files: " + ", ".join(_name(m) for m in missing))
+        problems.append("missing media files: " + ", ".join(file_name(m) for m in missing))
     missing.extend(folders)
-    problems.extend(_unusable_sources(project, set(missing), warnings))
-    problems.extend(_unavailable_filters(project))
+    problems.extend(unusable_sources(project, set(missing), warnings))
+    problems.extend(unavailable_filters(project))
     if check_platform:
         problems.extend(
             platform_problems(width, height, fps, total / fps if fps else 0, p.estimate_bytes(duration))
         )
     chosen = ""
-    try:
-        chosen = pick_encoder(codec, encoder)
-    except MediaError as exc:
-        problems.append(exc.message)
+    if hdr is not None:
+        problems.extend(check_mode(hdr) or hdr_problems(project, codec, encoder))
+        codec, chosen = HDR_CODEC, HDR_ENCODER
+    else:
+        codec = codec or "h264"
+        try:
+            chosen = pick_encoder(codec, encoder)
+        except MediaError as exc:
+            problems.append(exc.message)
     if problems:
         raise ProjectRefused(problems)
-    return ExportPlan(p, width, height, fps, total, total / fps, codec, chosen, warnings)
-
-
-def _unusable_sources(project: Project, missing: set[str], warnings: list[str]) -> list[str]:
-    from studio.media.errors import MediaError
-    from studio.media.probe import probe
-
-    problems: list[str] = []
-    needs_picture = {c.source for _, c in project.iter_clips() if isinstance(c, VideoClip)}
-    for source in project.sources():
-        name = os.path.basename(source)
-        if source in missing:
-            continue
-        try:
-            info = probe(source)
-        except MediaError as exc:
-            if source in needs_picture or exc.kind != "audio_damaged":
-                problems.append(f"{name}: {exc.message}")
-            elif (message := f"{exc}; its sound is left out") not in warnings:
-                warnings.append(message)  # the same words the mix uses, so it is shown once
-            continue
-        if source in needs_picture and info.video is None:
-            problems.append(f"{name}: this file has no picture, put it on an audio track")
-        if info.kind != "image" and info.duration > 0:
-            problems.extend(_clips_past_end(project, source, info))
-        if source not in needs_picture and info.audio is None:
-            warnings.append(f"{name}: this file has no sound")
-    return problems
-
-
-def _name(path: str) -> str:
-    return os.path.basename(path.rstrip(os.sep)) or path
-
-
-def _clips_past_end(project: Project, source: str, info: Any) -> list[str]:
-    """Clips of ``source`` that start or end after the file does (one frame / 50 ms allowed): the
-    render would otherwise hold the last frame, or play silence, for the rest of the clip."""
-    name = _name(source)
-    fps = info.video.fps if info.video is not None and info.video.fps else 0.0
-    slack = max(END_TOLERANCE_S, 1.0 / fps if fps > 0 else 0.0)
-    problems: list[str] = []
-    for _, clip in project.iter_clips():
-        if clip.source != source:
-            continue
-        if clip.in_point >= info.duration:
-            problems.append(
-                f"{name}: a clip starts at {clip.in_point:g} s but the file is only {info.duration:.2f} s long"
-            )
-        elif clip.out_point > info.duration + slack:
-            problems.append(
-                f"{name}: a clip (at {clip.start:g} s on the timeline) ends at {clip.out_point:g} s but "
-                f"the file is only {info.duration:.2f} s long; trim its out point"
-            )
-    return problems
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
-
-
-def output_clash(
-    out_path: str | os.PathLike[str], sources: Sequence[str], protect: Sequence[str | os.PathLike[str]] = ()
-) -> str | None:
-    """Why writing ``out_path`` would destroy an input (a source, the project file, the drafts
-    database, or one of its -wal/-shm files), or None. Symlinks and hard links count."""
-    target = Path(out_path).expanduser()
-    for source in sources:
-        if _same_file(target, Path(source)):
-            return (
-                f"the output {target.name} is one of the project's media files ({_name(source)}); "
-                "choose another output name"
-            )
-    for item in protect:
-        guarded = Path(item).expanduser()
-        for candidate in (
-            guarded,
-            Path(f"{guarded}-wal"),
-            Path(f"{guarded}-shm"),
-            Path(f"{guarded}-journal"),
-        ):
-            if _same_file(target, candidate):
-                return (
-                    f"the output {target.name} would overwrite {candidate.name}, which holds your "
-                    "project; choose another output name"
-                )
-    return None
-
-
-def output_problem(out_path: str | os.PathLike[str]) -> str | None:
-    """Why ``out_path`` cannot be written (folder missing, not writable, a folder itself), or None."""
-    target = Path(out_path).expanduser().resolve()
-    folder = target.parent
-    if not folder.is_dir():
-        return f"the folder {folder} does not exist"
-    if target.is_dir():
-        return f"{target} is a folder; give a file name such as video.mp4"
-    if not os.access(folder, os.W_OK):
-        return f"cannot write into {folder} (permission denied)"
-    if target.exists() and not os.access(target, os.W_OK):
-        return f"{target.name} exists and is read-only"
-    return None
-
-
-def _unavailable_filters(project: Project) -> list[str]:
-    from studio.effects.registry import default_registry
-
-    registry = default_registry()
-    problems: list[str] = []
-    for _, clip in project.iter_clips():
-        if not isinstance(clip, VideoClip):
-            continue
-        for ref in clip.filters:
-            if ref.enabled and registry.get(ref.id) is None:
-                status = registry.status(ref.id)
-                why = status.error if status is not None and status.error else "is not installed"
-                problems.append(f"the filter {ref.id} on clip {os.path.basename(clip.source)} {why}")
-    return problems
+    return ExportPlan(p, width, height, fps, total, total / fps, codec, chosen, warnings, hdr)
 
 
 class _Stop(Exception):
@@ -341,6 +241,7 @@ class _Pipeline:
     def _decode(self) -> None:
         readers: dict[str, SequentialClipReader] = {}
         fps = self.plan.fps
+        deep = self.plan.hdr is not None
         try:
             for i in range(self.plan.total_frames):
                 t = i / fps
@@ -348,7 +249,7 @@ class _Pipeline:
                 for clip in active_video_clips(self.project, t):
                     reader = readers.get(clip.id)
                     if reader is None:
-                        reader = readers[clip.id] = SequentialClipReader(clip)
+                        reader = readers[clip.id] = SequentialClipReader(clip, deep=deep)
                     sources[clip.id] = reader.frame_at(clip.source_time(t))
                 for clip_id in [k for k, r in readers.items() if r.clip.end <= t]:
                     readers.pop(clip_id).close()
@@ -360,7 +261,13 @@ class _Pipeline:
 
     def _compose(self) -> None:
         comp = Compositor(
-            self.project, self.plan.width, self.plan.height, self.plan.fps, mode="export", quiet=True
+            self.project,
+            self.plan.width,
+            self.plan.height,
+            self.plan.fps,
+            mode="export",
+            quiet=True,
+            deep=self.plan.hdr is not None,
         )
         self.compositor_warnings = comp.warnings
         previous: set[str] = set()
@@ -479,7 +386,13 @@ def _open_writer(
 
     def make(name: str) -> Mp4Writer:
         return Mp4Writer(
-            target.temp, width=plan.width, height=plan.height, fps=plan.fps, encoder=name, preset=plan.preset
+            target.temp,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            encoder=name,
+            preset=plan.preset,
+            hdr=plan.hdr,
         )
 
     try:
@@ -506,11 +419,12 @@ def render_project(
     progress: Callable[[RenderProgress], None] | None = None,
     cancel: threading.Event | None = None,
     *,
-    codec: str = "h264",
+    codec: str | None = None,
     check_platform: bool = True,
     normalize_audio: bool = True,
     null_output: bool = False,
     protect: Sequence[str | os.PathLike[str]] = (),
+    hdr: str | None = None,
 ) -> RenderResult:
     """Render ``project`` to ``out_path`` (MP4). Raises :class:`ProjectRefused` before any work
     when the project cannot be exported, :class:`RenderCancelled` when ``cancel`` is set, and
@@ -518,7 +432,8 @@ def render_project(
 
     ``null_output`` composes every frame but encodes and writes nothing (benchmarks).
     ``protect``: files the output must never replace (the project file, the drafts database);
-    the project's sources are always protected.
+    the project's sources are always protected. ``hdr="hlg"``: 10-bit HLG HEVC (see
+    :func:`plan_export`); the mix, checks and atomic output are the SDR export's.
     """
     from studio.effects.chain import FilterError
     from studio.media.errors import MediaError
@@ -532,6 +447,7 @@ def render_project(
         check_platform=check_platform,
         out_path=None if null_output else out_path,
         protect=protect,
+        hdr=hdr,
     )
     warnings = list(plan.warnings)
     target: AtomicOutput | None = None
@@ -578,4 +494,5 @@ def render_project(
         encoder=plan.encoder,
         seconds=time.monotonic() - started,
         warnings=warnings,
+        hdr=plan.hdr,
     )

@@ -3,7 +3,9 @@
 Video frames arrive as I420 buffers and are copied plane by plane into an ``av.VideoFrame``
 (:func:`video_frame`: 0.07 ms at 1080x1920 here, against 0.4-0.5 ms for
 ``VideoFrame.from_ndarray(format="yuv420p")`` and ~15 ms for PyAV's own RGB->YUV). Audio is fed in step with the
-video so the muxer interleaves without buffering the whole track.
+video so the muxer interleaves without buffering the whole track. The HDR export
+(``hdr="hlg"``) writes 10-bit HEVC: uint16 deep buffers go into ``yuv420p10le`` frames, and the
+stream is tagged BT.2020 / HLG (``studio.render.hdr_export``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from studio.render.errors import RenderError
+from studio.render.hdr_export import HDR_PIX_FMT, hdr_encoder_options, hdr_tags
 from studio.render.presets import Preset
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,8 @@ def video_frame(i420: np.ndarray) -> Any:
     import av
 
     height, width = i420.shape[0] * 2 // 3, i420.shape[1]
-    frame = av.VideoFrame(width, height, "yuv420p")
+    deep = i420.dtype == np.uint16
+    frame = av.VideoFrame(width, height, "yuv420p10le" if deep else "yuv420p")
     chroma = i420[height:].reshape(-1)
     quarter = (height // 2) * (width // 2)
     sources = (
@@ -68,9 +72,18 @@ def video_frame(i420: np.ndarray) -> Any:
         chroma[quarter:].reshape(height // 2, width // 2),
     )
     for plane, data in zip(frame.planes, sources, strict=True):
-        view = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        view = np.frombuffer(plane, i420.dtype).reshape(plane.height, plane.line_size // i420.itemsize)
         view[:, : data.shape[1]] = data
     return frame
+
+
+def av_frame_of(i420: np.ndarray) -> Any:
+    """An ``av.VideoFrame`` whose planes are views of a C-contiguous uint8 I420 buffer (h*3/2, w):
+    no copy (7 us against 0.4 ms for :func:`video_frame` at 1080x1920). The buffer must not
+    change while the frame is in use."""
+    import av
+
+    return av.VideoFrame.from_numpy_buffer(i420, format="yuv420p")
 
 
 def _input_format(encoder: str) -> str:
@@ -110,26 +123,32 @@ class Mp4Writer:
         encoder: str,
         preset: Preset,
         audio: bool = True,
+        hdr: str | None = None,
     ) -> None:
+        """``hdr="hlg"``: 10-bit HLG HEVC (``encoder`` must be libx265; frames are deep buffers)."""
         import av
 
         self.path = str(path)
+        self.hdr = hdr
         self.rate = Fraction(fps).limit_denominator(1001)
         self.container = av.open(self.path, "w", format="mp4", options={"movflags": "+faststart"})
         try:
             vs = self.container.add_stream(encoder, rate=self.rate)
-            self.pix_fmt = _input_format(encoder)
+            self.pix_fmt = _input_format(encoder) if hdr is None else HDR_PIX_FMT
             vs.width, vs.height, vs.pix_fmt = width, height, self.pix_fmt
             vs.codec_context.time_base = 1 / self.rate
-            vs.options = encoder_options(encoder, preset)
+            vs.options = encoder_options(encoder, preset) if hdr is None else hdr_encoder_options(preset)
             # PyAV defaults encoders to slice threads; x264/x265's own frame threads (what the
             # ffmpeg CLI uses) compress better at the same CRF and keep both cores busy
             vs.codec_context.thread_type = "FRAME"
             vs.codec_context.thread_count = 0
             if encoder.startswith(("libx265", "hevc")):
                 vs.codec_tag = "hvc1"  # plays on Apple devices and in browsers
-            self._tag_colour(vs)
+            self._tag_colour(vs, None if hdr is None else hdr_tags())
             vs.codec_context.open()  # now, so an encoder that cannot start fails before any frame
+            # software x264/x265 copy each input picture while encode() runs, so the frame can
+            # borrow the composed buffer; other encoders (hardware ones) may keep a reference
+            self._borrow = encoder in ("libx264", "libx265") and self.pix_fmt == "yuv420p"
             self.video = vs
             self.audio: Any = None
             if audio:
@@ -145,18 +164,26 @@ class Mp4Writer:
         self._pending = np.zeros((0, 2), np.float32)
 
     @staticmethod
-    def _tag_colour(stream: Any) -> None:
+    def _tag_colour(stream: Any, tags: dict[str, int] | None = None) -> None:
         """bt709 matrix, primaries and transfer, limited ("tv") range: what the frames hold
-        (the working space); the encoders write it into the bitstream and the MP4 ``colr`` box."""
+        (the working space; ``tags`` for the HDR export's); the encoders write it into the
+        bitstream and the MP4 ``colr`` box."""
         from studio.media.colour import tag_stream
 
-        refused = tag_stream(stream)
+        refused = tag_stream(stream, tags)
         if refused:
             log.warning("the encoder did not take the colour tags %s", ", ".join(refused))
 
     def write_video(self, i420: np.ndarray) -> None:
-        frame = video_frame(i420)
-        if self.pix_fmt != "yuv420p":
+        if (i420.dtype == np.uint16) != (self.hdr is not None):
+            raise RenderError("a frame of the wrong bit depth reached the encoder", kind="failed")
+        if self._borrow and i420.dtype == np.uint8 and i420.flags.c_contiguous:
+            # libx264 copies the picture into its own frame inside encode(): the frame may
+            # point at our buffer (no 3 MB copy, no allocation); the buffer outlives encode()
+            frame = av_frame_of(i420)
+        else:
+            frame = video_frame(i420)
+        if self.pix_fmt not in ("yuv420p", HDR_PIX_FMT):
             frame = frame.reformat(format=self.pix_fmt)
         frame.pts = self.frames_written
         frame.time_base = 1 / self.rate

@@ -18,11 +18,12 @@ class SequentialClipReader:
     so speed changes skip or repeat source frames as needed.
     """
 
-    def __init__(self, clip: VideoClip) -> None:
+    def __init__(self, clip: VideoClip, deep: bool = False) -> None:
+        """``deep``: 10-bit HLG frames for the HDR export (``studio.media.hlg``)."""
         from studio.media.decode import VideoDecoder
 
         self.clip = clip
-        self.decoder = VideoDecoder(clip.source, cache_size=0)
+        self.decoder = VideoDecoder(clip.source, cache_size=0, deep=deep)
         self._it = None
         self._current: tuple[float, Frame] | None = None
         self._ahead: tuple[float, Frame] | None = None

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from studio.render import fonts
-from studio.render.yuv import blend_sprite, rgb_to_i420_bt709
+from studio.render.yuv import blend_sprite, sprite_i420
 from studio.resources import resource
 
 log = logging.getLogger(__name__)
@@ -101,15 +101,17 @@ class TextSprite:
     the box stays whole: a hidden word is cut out of the text layer only.
     """
 
-    def __init__(self, look: TextLook) -> None:
+    def __init__(self, look: TextLook, deep: bool = False) -> None:
+        """``deep``: planes in the HDR export's 10-bit HLG space (``studio.media.hlg``)."""
         self.look = look
+        self.deep = deep
         drawn = _draw(look)
         self.word_boxes = drawn.boxes
         self.missing = drawn.missing
         self._text, self._background = drawn.text, drawn.background
         h, w = drawn.text.shape[:2]
         self.width, self.height = w, h
-        self.planes, self.alphas = _planes(_over(drawn.text, drawn.background))
+        self.planes, self.alphas = _planes(_over(drawn.text, drawn.background), deep)
         self._stage: tuple[int, tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]] | None = None
 
     def stage(self, shown: int) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]:
@@ -121,7 +123,7 @@ class TextSprite:
         text = self._text.copy()
         for x0, y0, x1, y1 in self.word_boxes[shown:]:
             text[y0:y1, x0:x1, 3] = 0
-        pair = _planes(_over(text, self._background))
+        pair = _planes(_over(text, self._background), self.deep)
         self._stage = (shown, pair)
         return pair
 
@@ -155,9 +157,11 @@ def _over(text: np.ndarray, background: np.ndarray | None) -> np.ndarray:
     return np.asarray(Image.alpha_composite(Image.fromarray(background), Image.fromarray(text)))
 
 
-def _planes(rgba: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]:
+def _planes(
+    rgba: np.ndarray, deep: bool = False
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]:
     h, w = rgba.shape[:2]
-    i420 = rgb_to_i420_bt709(np.ascontiguousarray(rgba[:, :, :3]))
+    i420 = sprite_i420(np.ascontiguousarray(rgba[:, :, :3]), deep)
     chroma = i420[h:].reshape(-1)
     q = (h // 2) * (w // 2)
     planes = (i420[:h], chroma[:q].reshape(h // 2, w // 2), chroma[q:].reshape(h // 2, w // 2))

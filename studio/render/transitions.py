@@ -22,18 +22,26 @@ def progress(t: float, start: float, duration: float) -> float:
 
 
 def apply(
-    kind: str, a: np.ndarray, b: np.ndarray, p: float, width: int, height: int, direction: str = "left"
+    kind: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: float,
+    width: int,
+    height: int,
+    direction: str = "left",
+    bits: int = 8,
 ) -> np.ndarray:
     """The frame at progress ``p`` of a ``kind`` transition from ``a`` to ``b`` (new buffer or b).
 
     ``direction`` (slide only) is the way the incoming clip moves: "left" enters from the right.
+    ``bits``: 10 for deep (uint16 HLG) buffers, whose black is 64/512.
     """
     if p >= 1.0:
         return b
     if kind == "crossfade":
         return mix(a, b, p)
     if kind == "dip_to_black":
-        black = black_i420(width, height)
+        black = black_i420(width, height, bits)
         if p < 0.5:
             return mix(a, black, p * 2.0)
         return mix(black, b, (p - 0.5) * 2.0)

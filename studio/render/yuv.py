@@ -2,7 +2,8 @@
 
 Frames stay planar YUV 4:2:0 end to end: each plane is resized with ``cv2.resize`` (luma at full
 size, chroma at half), so a frame is never converted to RGB for compositing. Placement offsets are
-kept even so that luma and chroma stay aligned.
+kept even so that luma and chroma stay aligned. The same code composites deep frames (uint16
+10-bit HLG, the HDR export): every buffer keeps the dtype of what it was made from.
 """
 
 from __future__ import annotations
@@ -29,11 +30,21 @@ def rgb_to_i420_bt709(rgb: np.ndarray) -> np.ndarray:
     return rgb_to_i420(np.ascontiguousarray(rgb))
 
 
-def black_i420(width: int, height: int) -> np.ndarray:
-    buf = np.empty((height * 3 // 2, width), np.uint8)
-    buf[:height] = 16
-    buf[height:] = 128
-    return buf
+def deep_i420(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB (even size) -> deep I420 (10-bit HLG, ``studio.media.hlg.sdr_to_i420``):
+    sprites and colours placed in an HDR export by the BT.2408 mapping."""
+    from studio.media.hlg import sdr_to_i420
+
+    return sdr_to_i420(np.ascontiguousarray(rgb))
+
+
+def sprite_i420(rgb: np.ndarray, deep: bool = False) -> np.ndarray:
+    """An RGB sprite or colour in the space of the frames it goes on (working, or deep)."""
+    return deep_i420(rgb) if deep else rgb_to_i420_bt709(rgb)
+
+
+def black_i420(width: int, height: int, bits: int = 8) -> np.ndarray:
+    return Frame.black(width, height, bits).as_i420()
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ def resize_region(frame: Frame, p: Placement) -> Frame:
     iy1 = min(frame.height, (math.ceil(sy1) + 1) & ~1)
     if (ix0, iy0, ix1, iy1) == (0, 0, frame.width, frame.height) and (dw, dh) == (frame.width, frame.height):
         return frame
-    out = np.empty((dh * 3 // 2, dw), np.uint8)
+    out = np.empty((dh * 3 // 2, dw), y.dtype)
     oy, ou, ov = planes_of(out, dw, dh)
     shrink = (ix1 - ix0) > dw
     interp = _interp(shrink)
@@ -242,4 +253,4 @@ def _blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray, opacity: float) 
     d = dst.astype(np.float32)
     d += (src.astype(np.float32) - d) * a
     np.rint(d, out=d)
-    dst[...] = d.astype(np.uint8)
+    dst[...] = d.astype(dst.dtype)
