@@ -14,16 +14,19 @@ The steps, each a published operator:
 4. Gamut: BT.2020 -> BT.709 primaries (the BT.2087 linear matrix); colours outside BT.709 are
    pulled towards their own luminance until no channel is negative (a luminance-preserving
    clip), then anything above peak is clipped.
-5. SDR encoding for a BT.1886 display (gamma 2.4): V = L^(1/2.4), full range 0..255.
+5. SDR encoding for a BT.1886 display (gamma 2.4): V = L^(1/2.4), 0..1 (:func:`sdr_planes`).
+6. Quantisation, once: PQ and HLG with a fixed ordered dither (below), straight to the working
+   I420 codes (:func:`to_sdr_i420`) or to 8-bit R'G'B' (:func:`to_sdr_rgb`); BT.2020 SDR rounded.
 
-``studio.media.colour`` calls :func:`to_sdr_rgb` for every HDR frame, in export and preview alike.
-The EETF and the transfer functions are tabulated (4096 entries) so a 1080x1920 frame costs a
-handful of numpy passes.
+``studio.media.colour`` calls :func:`to_sdr_i420` for every PQ / HLG frame (:func:`to_sdr_rgb`
+for BT.2020 SDR ones), in export and preview alike. The EETF and the transfer functions are
+tabulated (4096 entries) so a 1080x1920 frame costs a handful of numpy passes, on planes.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -122,10 +125,10 @@ def _lookup(table: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.take(table, idx)
 
 
-def yuv_to_rgb_nonlinear(
+def _rgb_planes(
     y: np.ndarray, u: np.ndarray, v: np.ndarray, *, bits: int, full_range: bool, kr: float, kb: float
-) -> np.ndarray:
-    """Full-size planes (uint16 codes) -> HxWx3 float32 R'G'B' 0..1 (unclipped)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Full-size planes (uint16 codes) -> float32 R', G', B' planes 0..1 (unclipped)."""
     k = float(1 << (bits - 8))
     if full_range:
         top = float((1 << bits) - 1)
@@ -139,19 +142,120 @@ def yuv_to_rgb_nonlinear(
     r = yn + np.float32(2 * (1 - kr)) * cr
     b = yn + np.float32(2 * (1 - kb)) * cb
     g = (yn - np.float32(kr) * r - np.float32(kb) * b) / np.float32(kg)
-    return np.stack([r, g, b], axis=-1)
+    return r, g, b
 
 
-def _soft_clip_gamut(rgb: np.ndarray) -> np.ndarray:
-    """Pull colours with a negative channel towards their luminance until none is negative."""
-    lum = rgb @ np.array([KR_709, 1 - KR_709 - KB_709, KB_709], np.float32)
-    low = rgb.min(axis=-1)
+def yuv_to_rgb_nonlinear(
+    y: np.ndarray, u: np.ndarray, v: np.ndarray, *, bits: int, full_range: bool, kr: float, kb: float
+) -> np.ndarray:
+    """Full-size planes (uint16 codes) -> HxWx3 float32 R'G'B' 0..1 (unclipped)."""
+    return np.stack(_rgb_planes(y, u, v, bits=bits, full_range=full_range, kr=kr, kb=kb), axis=-1)
+
+
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _weighted(planes: Planes, w: Sequence[float]) -> np.ndarray:
+    """w[0] * first + w[1] * second + w[2] * third, in float32."""
+    a, b, c = planes
+    return np.float32(w[0]) * a + np.float32(w[1]) * b + np.float32(w[2]) * c
+
+
+def _soft_clip_gamut(planes: Planes) -> Planes:
+    """Pull colours with a negative channel towards their luminance until none is negative,
+    then clip to 0..1."""
+    r, g, b = planes
+    lum = _weighted(planes, (KR_709, 1 - KR_709 - KB_709, KB_709))
+    low = np.minimum(np.minimum(r, g), b)
     need = low < 0
     if np.any(need):
         safe_l = np.maximum(lum, 0.0)
-        t = np.where(need, safe_l / np.maximum(safe_l - low, 1e-6), 1.0)[..., None]
-        rgb = lum[..., None] + (rgb - lum[..., None]) * t
-    return np.clip(rgb, 0.0, 1.0)
+        t = np.where(need, safe_l / np.maximum(safe_l - low, np.float32(1e-6)), np.float32(1.0))
+        r, g, b = (lum + (c - lum) * t for c in (r, g, b))
+    return np.clip(r, 0.0, 1.0), np.clip(g, 0.0, 1.0), np.clip(b, 0.0, 1.0)
+
+
+def sdr_planes(
+    y: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    *,
+    transfer: str,
+    bits: int,
+    full_range: bool,
+    wide_gamut: bool = True,
+    source_peak: float = MASTERING_PEAK,
+) -> Planes:
+    """The mapping of :func:`to_sdr_rgb` before any quantisation: float32 BT.709 SDR R', G', B'
+    planes 0..1 (BT.1886 gamma 2.4 encoding). Per-plane arithmetic rather than HxWx3 reductions
+    (``max(axis=-1)``, ``@``), which numpy runs several times slower."""
+    kr, kb = (KR_2020, KB_2020) if wide_gamut else (KR_709, KB_709)
+    signal = _rgb_planes(y, u, v, bits=bits, full_range=full_range, kr=kr, kb=kb)
+    table = _linear_table(transfer)
+    light: Planes = (_lookup(table, signal[0]), _lookup(table, signal[1]), _lookup(table, signal[2]))
+    if transfer == "hlg":
+        # BT.2100 OOTF: Fd = peak * Ys^(gamma-1) * Es, on scene light
+        ys = _weighted(light, (KR_2020, 1 - KR_2020 - KB_2020, KB_2020))
+        gain = np.power(np.maximum(ys, 1e-6), np.float32(hlg_gamma() - 1.0)) * np.float32(HLG_PEAK)
+        light = (light[0] * gain, light[1] * gain, light[2] * gain)  # cd/m2
+        peak = HLG_PEAK
+    else:
+        peak = source_peak
+    if transfer in ("pq", "hlg"):
+        if transfer == "pq":  # the brightest channel's light is the largest signal's
+            pq = np.clip(np.maximum(np.maximum(signal[0], signal[1]), signal[2]), 0.0, 1.0)
+        else:
+            brightest = np.maximum(np.maximum(light[0], light[1]), light[2])
+            pq = pq_inverse_eotf(brightest).astype(np.float32)
+        tone, _ = _tone_table(float(peak))
+        ratio = _lookup(tone, pq)
+        light = (light[0] * ratio, light[1] * ratio, light[2] * ratio)  # 0..1 of the SDR peak
+    if wide_gamut:
+        m = BT2020_TO_BT709
+        light = (_weighted(light, m[0]), _weighted(light, m[1]), _weighted(light, m[2]))
+    mapped = _soft_clip_gamut(light)
+    gamma = np.float32(1 / 2.4)
+    return np.power(mapped[0], gamma), np.power(mapped[1], gamma), np.power(mapped[2], gamma)
+
+
+# --- quantisation to 8 bits ------------------------------------------------------------------
+# The BT.2390 spline ends with zero slope at the mastering peak, so in float the top of a PQ
+# ramp still rises (700 cd/m2 -> 254.85, 900 -> 254.997, 1000 -> 255) but plain rounding
+# makes all of it 255. An ordered dither keeps those steps apart in the mean of any patch:
+# floor(x + t), t the thresholds of a Bayer matrix, tiled from the frame's top-left corner, so
+# a frame always maps the same way (preview == export, every run). 4096 levels for luma, so a
+# value 1/4096 of a code below the next one still moves one pixel in 4096; 256 for the
+# half-size chroma planes. An exact code (grey chroma: 128) is never moved: min(t) > 0.
+LUMA_DITHER = 64  # side of the Bayer matrix (64 x 64 = 4096 levels)
+CHROMA_DITHER = 16
+
+
+@functools.lru_cache(maxsize=4)
+def bayer(side: int) -> np.ndarray:
+    """The ``side`` x ``side`` Bayer index matrix (0 .. side^2 - 1; ``side`` a power of two)."""
+    m = np.zeros((1, 1), np.int64)
+    while m.shape[0] < side:
+        m = np.block([[4 * m, 4 * m + 2], [4 * m + 3, 4 * m + 1]])
+    return m
+
+
+@functools.lru_cache(maxsize=6)
+def dither_thresholds(height: int, width: int, side: int = LUMA_DITHER, shift: int = 0) -> np.ndarray:
+    """float32 thresholds in (0, 1) for an ``height`` x ``width`` plane: (index + 0.5) / side^2
+    of the Bayer matrix tiled from the top-left corner (rolled by ``shift`` both ways)."""
+    m = np.roll(bayer(side), (shift, shift), axis=(0, 1))
+    t = ((m + 0.5) / float(side * side)).astype(np.float32)
+    reps = (-(-height // side), -(-width // side))
+    out = np.tile(t, reps)[:height, :width]
+    out.setflags(write=False)
+    return out
+
+
+def _dithered(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Float codes -> uint8 by floor(value + threshold): the mean of a patch keeps the value."""
+    out = values + (thresholds if values.ndim == thresholds.ndim else thresholds[..., None])
+    np.floor(out, out=out)
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def to_sdr_rgb(
@@ -167,27 +271,58 @@ def to_sdr_rgb(
 ) -> np.ndarray:
     """Full-size Y, U, V planes (codes of ``bits``; BT.2020 NCL matrix) -> HxWx3 uint8 BT.709
     SDR R'G'B' (full range, BT.1886 gamma 2.4 encoding). ``transfer``: "pq", "hlg" or "sdr"
-    (a BT.2020 SDR picture: only the gamut is mapped)."""
-    kr, kb = (KR_2020, KB_2020) if wide_gamut else (KR_709, KB_709)
-    rgb = yuv_to_rgb_nonlinear(y, u, v, bits=bits, full_range=full_range, kr=kr, kb=kb)
-    light = _lookup(_linear_table(transfer), rgb)  # per channel
-    if transfer == "hlg":
-        # BT.2100 OOTF: Fd = peak * Ys^(gamma-1) * Es, on scene light
-        ys = light @ np.array([KR_2020, 1 - KR_2020 - KB_2020, KB_2020], np.float32)
-        gain = np.power(np.maximum(ys, 1e-6), np.float32(hlg_gamma() - 1.0)) * np.float32(HLG_PEAK)
-        light = light * gain[..., None]  # cd/m2
-        peak = HLG_PEAK
-    else:
-        peak = source_peak
+    (a BT.2020 SDR picture: only the gamut is mapped). PQ and HLG are quantised with the
+    ordered dither (the same threshold on the three channels, so greys stay neutral); a
+    BT.2020 SDR picture is rounded. The working frame comes from :func:`to_sdr_i420`."""
+    planes = sdr_planes(
+        y, u, v, transfer=transfer, bits=bits, full_range=full_range, wide_gamut=wide_gamut,
+        source_peak=source_peak,
+    )  # fmt: skip
+    out = np.stack(planes, axis=-1) * np.float32(255.0)
     if transfer in ("pq", "hlg"):
-        if transfer == "pq":  # the brightest channel's light is the largest signal's
-            pq = np.clip(rgb.max(axis=-1), 0.0, 1.0)
-        else:
-            pq = pq_inverse_eotf(light.max(axis=-1)).astype(np.float32)
-        table, _ = _tone_table(float(peak))
-        light = light * _lookup(table, pq)[..., None]  # 0..1 of the SDR peak
-    if wide_gamut:
-        light = light @ BT2020_TO_BT709.T.astype(np.float32)
-    light = _soft_clip_gamut(light)
-    out = np.power(light, np.float32(1 / 2.4)) * np.float32(255.0)
+        return _dithered(out, dither_thresholds(*out.shape[:2]))
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def to_sdr_i420(
+    y: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    *,
+    transfer: str,
+    bits: int,
+    full_range: bool,
+    wide_gamut: bool = True,
+    source_peak: float = MASTERING_PEAK,
+) -> np.ndarray:
+    """Like :func:`to_sdr_rgb`, but the (h*3/2, w) working-space I420 buffer (BT.709 matrix,
+    limited range; ``studio.core.colour.WORKING``), made from the float R'G'B' and quantised
+    once, at the Y'CbCr codes: with the ordered dither for PQ and HLG (rounding an 8-bit RGB
+    first and then converting it, as ``rgb_to_i420`` does, would re-quantise the dither away:
+    219 luma codes for 256 RGB ones), rounded for BT.2020 SDR. Chroma is the 2x2 mean of the
+    R'G'B' (the same as the mean of full-size chroma: the matrix is linear). Even size."""
+    import cv2
+
+    from studio.core.colour import WORKING, i420_planes, rgb_to_yuv_matrix
+
+    planes = sdr_planes(
+        y, u, v, transfer=transfer, bits=bits, full_range=full_range, wide_gamut=wide_gamut,
+        source_peak=source_peak,
+    )  # fmt: skip
+    h, w = planes[0].shape
+    m, off = rgb_to_yuv_matrix(WORKING)
+    luma = _weighted(planes, m[0]) + np.float32(off[0])
+    r, g, b = (cv2.resize(c, (w // 2, h // 2), interpolation=cv2.INTER_AREA) for c in planes)  # 2x2 means
+    cb = _weighted((r, g, b), m[1]) + np.float32(off[1])
+    cr = _weighted((r, g, b), m[2]) + np.float32(off[2])
+    out = np.empty((h * 3 // 2, w), np.uint8)
+    oy, ou, ov = i420_planes(out, w, h)
+    if transfer in ("pq", "hlg"):
+        oy[...] = _dithered(luma, dither_thresholds(h, w))
+        half = CHROMA_DITHER // 2
+        ou[...] = _dithered(cb, dither_thresholds(h // 2, w // 2, CHROMA_DITHER))
+        ov[...] = _dithered(cr, dither_thresholds(h // 2, w // 2, CHROMA_DITHER, half))
+    else:
+        for dst, src in ((oy, luma), (ou, cb), (ov, cr)):
+            dst[...] = np.clip(np.rint(src), 0, 255)
+    return out
