@@ -4,6 +4,9 @@ Two clips of the astronaut portrait, as the decoder gives them (the Y plane of I
 ``pan`` (a 9:16 window panning across the upright face) and ``roll`` (the head tilting from
 -30° to +30° over 2 s). For each at 540x960 and 1080x1920: ms/frame of ``FaceTracker.update``
 (detect every 5 frames; best of rounds, as other work on the machine only adds time) and in how many frames a face was found.
+``seek ...``: the first frame of a fresh tracker (what a seek costs: every first-round view
+runs unless the frontal one finds a face with eyes) on the astronaut (frontal), the
+cameraman (a leant profile) and a face-free photo (grass), 540x960.
 
 Recall on real photographs (scikit-image's sample images, a dev dependency): the astronaut
 portrait (frontal), the cameraman (a profile) and 16 faces of the Labeled Faces in the Wild
@@ -138,6 +141,18 @@ def measure(frames: int, rounds: int) -> dict[str, dict[str, float]]:
                     found += bool(tracker.update(y, i / 30))
                 times.append((time.perf_counter() - started) / len(planes) * 1000)
             out[f"{kind} {w}x{h}"] = {"ms": min(times), "found": found / len(planes)}
+    import skimage.data
+
+    seeks = {name: posed(photo, centre, 0, False)[0] for name, photo, centre in photos()[:2]}
+    seeks["no face"] = cv2.resize(skimage.data.grass()[:, :288], (540, 960), interpolation=cv2.INTER_AREA)
+    for name, frame in seeks.items():
+        times, hit = [], False
+        for _ in range(max(3, rounds)):
+            tracker = FaceTracker(DetectorSettings(detect_every=5))
+            started = time.perf_counter()
+            hit = bool(tracker.update(frame, 0.0))
+            times.append((time.perf_counter() - started) * 1000)
+        out[f"seek {name}"] = {"ms": min(times), "found": float(hit)}
     return out
 
 

@@ -5,9 +5,11 @@ Pipeline per frame, all on a small grey copy (short side ~270 px):
 * every ``detect_every`` frames (and after a seek) OpenCV's Haar cascades find faces
   (``cv2.data.haarcascades``, ships in the wheel; see :mod:`studio.effects.face_detect`): the
   frontal cascade on the frame, plus one more view per round in turn (the frame rotated by
-  ±15°/±30°, the profile cascade on the frame and on its mirror; all of them on the first
-  round after a seek, until one finds a face with eyes), and around each tracked face an
-  upright search at its current roll; candidates are merged by non-maximum suppression. While
+  ±15°/±30°, the profile cascade on the frame and on its mirror, upright and leant forward
+  or back by 15°/30°; a view that found a face not yet confirmed runs again the next round;
+  all but the leant-back ones on the first round after a seek, until one finds a face with
+  eyes), and around each tracked face an upright search at its current roll; candidates are
+  merged by non-maximum suppression. While
   every tracked face is confirmed and matched, the whole-frame scan runs every
   ``rescan_every`` rounds and the extra view every other round;
 * the eye cascade on an upright copy of each face gives the eyes and the roll (the eye line),
@@ -39,6 +41,7 @@ import numpy as np
 
 from studio.effects.face_detect import (
     EXTRA_VIEWS,
+    FIRST_VIEWS,
     Detection,
     cascade,
     iou,
@@ -74,7 +77,8 @@ class DetectorSettings:
     # between, the upright search around each face keeps it and flow carries its eyes.
     rescan_every: int = 4
     eye_every: int = 2
-    version: int = 3  # bump when what is cached changes (2: multi-view + landmarks, 3: schedule)
+    version: int = 4  # bump when what is cached changes (2: multi-view + landmarks, 3: schedule,
+    # 4: tilted profile views)
 
     def key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -187,6 +191,7 @@ class _Track:
     hits: int = 0
     smoothed: tuple[float, ...] = ()
     eye_age: int = 0  # detection rounds since the eye cascade last ran on this face
+    view: str = ""  # the extra view that last found it ("" for the frontal or near searches)
 
     @property
     def confirmed(self) -> bool:
@@ -198,6 +203,7 @@ class _Track:
         """Adopt a detection: its box, roll and eyes (in the face's own frame)."""
         self.misses = 0
         self.hits += 1
+        self.view = det.view if det.view in EXTRA_VIEWS else ""
         fit = det.eyes
         if fit is None:
             # No eye fit this round: keep the roll and eyes that flow carried, take the place.
@@ -308,13 +314,13 @@ class FaceTracker:
         return bool(self._tracks) and all(t.confirmed and t.misses == 0 for t in self._tracks)
 
     def _views(self) -> tuple[str, ...]:
-        """All extra views on the first round after a reset (skipped when the frontal view
-        finds a face there), then one per round in turn; while the tracking is steady, one
-        every other round."""
+        """The extra views of the first round after a reset (``FIRST_VIEWS``: all but the
+        leant-back profiles; skipped when the frontal view finds a face with eyes there), then
+        one per round in turn; while the tracking is steady, one every other round."""
         if not self.settings.multi_view:
             return ()
         if self._rounds == 0:
-            return EXTRA_VIEWS
+            return FIRST_VIEWS
         if self._steady() and self._rounds % 2:
             return ()
         return (EXTRA_VIEWS[self._turn % len(EXTRA_VIEWS)],)
@@ -323,6 +329,12 @@ class FaceTracker:
         s = self.settings
         steady = s.multi_view and self._steady()
         views = self._views()
+        turned = len(views) == 1
+        # A face one view found once (no eyes seen: a profile) is looked for by that view again
+        # next round, so it is confirmed (two hits) or dropped then, not lost until the view
+        # comes round again (the cameraman's profile flickered off for 6 rounds before).
+        again = (t.view for t in self._tracks if t.view and not t.confirmed and t.view not in views)
+        views = (*views, *dict.fromkeys(again))
         candidates: list[Detection] = []
         if not steady or self._rounds % max(1, s.rescan_every) == 0:
             candidates = view_candidates(grey, "frontal", s.scale_factor, s.min_neighbors, s.min_face)
@@ -337,7 +349,7 @@ class FaceTracker:
             candidates += view_candidates(
                 grey, view, s.scale_factor, s.min_neighbors, s.min_face, s.rotated_scale
             )
-        self._turn += len(views) == 1
+        self._turn += turned
         self._rounds += 1
         if s.multi_view:
             for track in self._tracks:

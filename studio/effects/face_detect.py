@@ -8,7 +8,14 @@ views are:
   further downscaled copy, ``rotated_scale``), boxes rotated back, the view's angle kept as
   the first guess of the roll;
 * ``profile`` / ``profile-mirror``: the profile cascade (trained on faces looking one way)
-  on the frame and on its mirror image, for faces turned either way.
+  on the frame and on its mirror image, for faces turned either way;
+* ``profile-lean15`` / ``profile-lean30``: the profile cascade, both ways, on the frame
+  rotated so that a side-on face leant 15° / 30° towards where it looks comes out upright
+  (clockwise for a face looking right, the other way for one looking left). A side-on face is
+  seldom upright: someone filming, reading or looking at a phone leans their head forward
+  (the cameraman of scikit-image's photo by about 20°), and the profile cascade, like the
+  frontal one, only knows upright faces. ``profile-back15`` / ``profile-back30``: the same for
+  a head leant back (looking up); rarer, so not part of the first round after a seek.
 
 Every candidate is merged with non-maximum suppression. Near a face already being tracked, a
 cheap search on an upright crop around it (at the tracked roll, then ±15°, then the profile
@@ -36,7 +43,13 @@ PROFILE = "haarcascade_profileface.xml"
 EYE = "haarcascade_eye.xml"
 ROTATED_VIEWS = (15.0, -15.0, 30.0, -30.0)
 NEAR_CROP = 120  # px: the largest upright crop searched around a tracked face
-EXTRA_VIEWS = ("roll15", "roll-15", "roll30", "roll-30", "profile", "profile-mirror")
+EXTRA_VIEWS = (
+    "roll15", "roll-15", "roll30", "roll-30", "profile", "profile-mirror",
+    "profile-lean15", "profile-lean30", "profile-back15", "profile-back30",
+)  # fmt: skip
+# The views of the first round after a seek, until one finds a face with eyes (the rarer
+# leant-back profiles wait for their turn: each costs as much as two other views).
+FIRST_VIEWS = tuple(v for v in EXTRA_VIEWS if not v.startswith("profile-back"))
 # A frontal hit is more trustworthy than a rotated one, and both more than a profile one.
 VIEW_BONUS = {"frontal": 2.0, "rotated": 1.0, "profile": 0.0}
 
@@ -151,6 +164,20 @@ def view_candidates(
             out.append(
                 Detection(_mapped(box, mirror, work_scale), 0.0, None, view, n + VIEW_BONUS["profile"])
             )
+    elif view.startswith(("profile-lean", "profile-back")):
+        # The profile cascade knows faces looking left: one leant forward is rolled
+        # anticlockwise (-angle); a face looking right is found in the mirror image, rolled
+        # clockwise (+angle). Leant back: the other way round.
+        lean = float(view[12:]) * (1.0 if view.startswith("profile-lean") else -1.0)
+        for angle, flip in ((-lean, False), (lean, True)):
+            rotated, back = _rotated(small, angle)
+            if flip:  # the mirror image's boxes go back through the mirror, then the rotation
+                w = rotated.shape[1]
+                back = back @ np.array([[-1.0, 0.0, w], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+                rotated = np.ascontiguousarray(rotated[:, ::-1])
+            for box, n in _run(cascade(PROFILE), rotated, scale_factor, neighbours, min_side):
+                score = n + VIEW_BONUS["profile"]
+                out.append(Detection(_mapped(box, back, work_scale), angle, None, view, score))
     else:
         raise ValueError(f"unknown face view {view!r}")
     return out

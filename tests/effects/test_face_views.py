@@ -1,8 +1,7 @@
 """The pieces of multi-view face detection and of sticker anchoring, one at a time.
 
-What is *not* covered: a real profile face. No profile photo ships with the tests, and no
-drawn or warped image we tried is found by OpenCV's profile cascade as a face, so the profile
-views are tested for their geometry (the mirror pass maps boxes back onto the frame) only.
+A real profile face (scikit-image's cameraman, both ways) is in test_face_profile.py; here the
+profile views are tested for their geometry (the mirror pass maps boxes back onto the frame).
 """
 
 from __future__ import annotations
@@ -17,7 +16,15 @@ import pytest
 
 from studio.effects.builtins.faces import ANCHOR_POINTS, sticker_anchors, sticker_placement
 from studio.effects.face import DetectorSettings, FaceBox, FaceTracker, small_grey
-from studio.effects.face_detect import Detection, _run, cascade, suppress, view_candidates
+from studio.effects.face_detect import (
+    EXTRA_VIEWS,
+    FIRST_VIEWS,
+    Detection,
+    _run,
+    cascade,
+    suppress,
+    view_candidates,
+)
 from tests.effects.helpers import astronaut
 from tests.effects.test_face_landmarks import FACE_CENTRE, mapped, rolled
 
@@ -122,13 +129,15 @@ def test_a_custom_png_without_a_landmark_is_centred_on_the_face_as_before() -> N
     assert (x, y, width, angle) == pytest.approx((200, 200, 100, 10.0))
 
 
-def test_the_first_round_after_a_seek_searches_every_view_then_one_every_other_round_while_steady() -> None:
+def test_the_first_round_after_a_seek_searches_the_first_views_then_one_every_other_round_while_steady() -> (
+    None
+):
     tracker = FaceTracker(DetectorSettings(detect_every=1))
     seen = []
     for i in range(7):
         seen.append(tracker._views())
         tracker.update(cv2.resize(astronaut(), (180, 180)), i / 30)
-    assert len(seen[0]) == 6
+    assert seen[0] == FIRST_VIEWS and len(FIRST_VIEWS) == 8 and set(FIRST_VIEWS) < set(EXTRA_VIEWS)
     # The face is tracked (steady): one extra view every other round, each a different one.
     assert [len(v) for v in seen[1:]] == [0, 1, 0, 1, 0, 1] and len(set(seen[2::2])) == 3
     assert len(tracker._tracks) == 1 and tracker._tracks[0].misses == 0
