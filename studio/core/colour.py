@@ -113,9 +113,10 @@ def i420_to_rgb(buf: np.ndarray, width: int, height: int, space: YuvSpace = WORK
     import cv2
 
     y, u, v = i420_planes(buf, width, height)
-    uv = cv2.merge([u, v])
-    uv = cv2.resize(uv, (width, height), interpolation=cv2.INTER_NEAREST)
-    yuv = cv2.merge([y, uv])
+    # three one-channel planes merge with OpenCV's SIMD interleave; a 1 + 2 channel merge
+    # takes its generic path (2.8 ms of the 4.5 at 1080x1920). Same bytes as before.
+    full = (cv2.resize(p, (width, height), interpolation=cv2.INTER_NEAREST) for p in (u, v))
+    yuv = cv2.merge([y, *full])
     return cv2.transform(yuv, _to_rgb_transform(space))
 
 

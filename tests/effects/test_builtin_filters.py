@@ -173,3 +173,54 @@ def test_fused_auto_path_picks_one_and_still_renders_the_look() -> None:
     chain = build_chain(specs, width=96, height=160, fps=30, fuse="auto")
     out = chain.process(frame, 0.0).as_rgb().astype(int)
     assert np.ptp(out[80, 48]) <= 3 and out[0, 0].mean() < out[80, 48].mean()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"saturation": 1.5},
+        {"saturation": 1.2, "brightness": 0.05, "contrast": 1.1},
+        {"exposure": 0.4, "saturation": 0.3, "temperature": 0.5, "tint": -0.3},
+        {"contrast": 0.37, "saturation": 2.71, "tint": 0.9},
+    ],
+)
+def test_colour_at_full_size_is_each_planes_table(params: dict) -> None:
+    # 1080x1920 takes the fast paths; codes outside the limited range
+    # are clipped as the tables say. Every byte is the table's, except where a*x + b is exactly
+    # a half (the float64 table rounded it by its own rounding error): there one code either way.
+    from studio.effects.builtins.color import (
+        ColorFilter,
+        chroma_shift,
+        chroma_tables,
+        luma_affine,
+        luma_table,
+    )
+    from studio.effects.imaging import i420_planes
+
+    w, h = 1080, 1920
+    buf = np.random.default_rng(3).integers(0, 256, (h * 3 // 2, w), dtype=np.uint8)
+    values = ColorFilter.validate(params)
+    chain = build_chain(
+        [ref("studio.color", **params)], width=w, height=h, fps=30, mode="export", fuse="never"
+    )
+    try:
+        out = chain.process(Frame.from_i420(buf.copy(), w, h), 0.0).as_i420()
+    finally:
+        chain.close()
+    a, b = luma_affine(values["exposure"], values["brightness"], values["contrast"])
+    du, dv = chroma_shift(values["temperature"], values["tint"])
+    s = values["saturation"]
+    codes = np.arange(256)
+    expected = (
+        (luma_table(values["exposure"], values["brightness"], values["contrast"]), codes * a + b),
+        *zip(
+            chroma_tables(s, values["temperature"], values["tint"]),
+            (codes * s + 128 * (1 - s) + du, codes * s + 128 * (1 - s) + dv),
+            strict=True,
+        ),
+    )
+    for src, got, (lut, exact) in zip(i420_planes(buf), i420_planes(out), expected, strict=True):
+        half = np.abs(exact - np.floor(exact) - 0.5) < 1e-9
+        diff = np.abs(got.astype(int) - lut[src])
+        assert diff.max() <= 1
+        assert not diff[~half[src]].any()

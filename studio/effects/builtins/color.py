@@ -1,16 +1,20 @@
 """``studio.color``: exposure, brightness, contrast, saturation, temperature and tint.
 
-Everything is a per-plane 256-entry table applied with ``cv2.LUT`` on the I420 planes, so the
-cost is at most three table look-ups per frame and no RGB conversion. Tables are cached per
-parameter set; a luma table that only clips (exposure, brightness and contrast at rest) is two
-SIMD min/max passes instead of a look-up, and equal U and V tables are one look-up over both
-chroma planes. Luma maths happen on limited-range Y (16..235), chroma around 128.
+Everything is a per-plane 256-entry table on the I420 planes of the working space (BT.709
+limited range: luma maths on Y 16..235, chroma scaled around 128 and clipped to 16..240), so
+there is no RGB conversion. Tables are cached per parameter set, and each plane's table is
+applied by the cheapest method that reproduces it (:class:`_PlaneOp`): a fill (saturation 0),
+a clip (luma at rest), or the input clipped then one ``cv2.convertScaleAbs`` pass; ``cv2.LUT``
+(a scalar look-up per byte, the slowest) only where none of those does. Equal U and V tables
+are one pass over both chroma planes. The fused ONNX path (``studio.effects.fused``) does the
+same affine maths in float32.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -54,26 +58,114 @@ _CODES = np.arange(256, dtype=np.uint8)
 _PROBES = (np.tile(_CODES, 64).reshape(1, -1), np.repeat(_CODES, 2).reshape(256, 2)[:, :1])
 
 
+# offsets tried on top of b for the single-pass affine: OpenCV computes a*x + b in float32, so
+# an exact half (or a value just beside one) can round the other way than the float64 table
+_NUDGES = (0.0, 1e-4, -1e-4, 3e-4, -3e-4, 1e-3, -1e-3)
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """``cv2.convertScaleAbs`` (``saturate(|a*x + offset|)``, one SIMD pass) on the input first
+    clipped to ``low..high`` (so that no result is negative and the absolute value is a no-op),
+    then, when ``post_clip``, clipped to the table's range."""
+
+    low: int
+    high: int
+    offset: float
+    post_clip: bool
+
+
 class _PlaneOp:
-    """One 256-entry table applied to a plane: ``clip(rint(a*x + b), lo, hi)`` with SIMD
-    arithmetic (``cv2.addWeighted`` then ``np.clip``; the clip alone when a=1, b=0) when that
-    gives exactly the table's bytes, else the table with ``cv2.LUT``."""
+    """One 256-entry table applied to a plane, by the cheapest method that gives the table's
+    bytes on the probes (every code, in every SIMD lane and in the scalar tail):
+
+    * ``fill``: a constant table (saturation 0 on the chroma) - one write pass;
+    * ``clip``: ``np.clip`` alone (a=1, b=0: luma at rest) - one pass;
+    * ``scale``: :class:`_Scale` - two SIMD passes (three with the final clip), the second and
+      third in place on data still in cache. OpenCV's maths are float32: an exact half
+      (a*x + b = k + 0.5, which the table's float64 maths rounded up or down by their own
+      rounding error) may round the other way, so at such codes only the result may be one code
+      off the table (either neighbour is a correct rounding of the exact value);
+    * ``affine``: ``cv2.addWeighted`` then ``np.clip`` (two passes, the first slower);
+    * ``lut``: ``cv2.LUT``, which always gives the table (slowest: a scalar look-up per byte).
+    """
 
     def __init__(self, lut: np.ndarray, a: float, b: float, lo: int, hi: int) -> None:
         self.lut, self.a, self.b, self.lo, self.hi = lut, a, b, lo, hi
-        self.fast = all(np.array_equal(self._affine(p, np.empty_like(p)), lut[p]) for p in _PROBES)
+        self.scale: _Scale | None = None
+        self.method = "lut"
+        if (lut == lut[0]).all():
+            self.method = "fill"
+        elif a == 1.0 and b == 0.0:
+            self.method = "clip" if self._matches("clip") else "lut"
+        else:
+            self.scale = self._find_scale()
+            if self.scale is not None:
+                self.method = "scale"
+            elif self._matches("affine"):
+                self.method = "affine"
 
-    def _affine(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        if self.a == 1.0 and self.b == 0.0:
-            return np.clip(src, self.lo, self.hi, out=dst)
-        cv2.addWeighted(src, self.a, src, 0.0, self.b, dst=dst)
-        return np.clip(dst, self.lo, self.hi, out=dst)
+    @property
+    def fast(self) -> bool:
+        return self.method != "lut"
 
-    def apply(self, src: np.ndarray, dst: np.ndarray) -> None:
-        if self.fast:
-            self._affine(src, dst)
+    def _find_scale(self) -> _Scale | None:
+        if not self.a > 0 or (np.diff(self.lut.astype(np.int16)) < 0).any():
+            return None
+        codes = np.arange(256)
+        exact = codes * self.a + self.b
+        # without the final clip: the last code still on the bottom value, the first already on
+        # the top one; with it: the first code whose result is not negative
+        options = [
+            (int(codes[self.lut == self.lut[0]].max()), int(codes[self.lut == self.lut[255]].min()), False),
+            (int(codes[exact >= -0.25].min(initial=255)), 255, True),
+        ]
+        ties = np.abs(exact - np.floor(exact) - 0.5) < 1e-9
+        for tolerant in (False, True):
+            if tolerant and not ties.any():
+                break
+            for low, high, post_clip in options:
+                for nudge in _NUDGES if not tolerant else (0.0,):
+                    self.scale = _Scale(low, high, self.b + nudge, post_clip)
+                    if self._matches("scale", ties if tolerant else None):
+                        return self.scale
+        self.scale = None
+        return None
+
+    def _matches(self, method: str, ties: np.ndarray | None = None) -> bool:
+        """Whether ``method`` gives the table's bytes on every probe (off by at most one at
+        the codes flagged in ``ties``)."""
+        for probe in _PROBES:
+            got = self._run(method, probe, np.empty_like(probe)).astype(np.int16)
+            want = self.lut[probe].astype(np.int16)
+            allowed = 0 if ties is None else ties[probe]
+            if (np.abs(got - want) > allowed).any():
+                return False
+        return True
+
+    def _run(self, method: str, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        if method == "fill":
+            dst.fill(self.lut[0])
+        elif method == "clip":
+            np.clip(src, self.lo, self.hi, out=dst)
+        elif method == "scale":
+            sc = self.scale
+            assert sc is not None
+            if sc.low > 0 or sc.high < 255:
+                np.clip(src, sc.low, sc.high, out=dst)
+                src = dst
+            cv2.convertScaleAbs(src, dst, self.a, sc.offset)
+            if sc.post_clip:
+                np.clip(dst, self.lo, self.hi, out=dst)
+        elif method == "affine":
+            cv2.addWeighted(src, self.a, src, 0.0, self.b, dst=dst)
+            np.clip(dst, self.lo, self.hi, out=dst)
         else:
             cv2.LUT(src, self.lut, dst=dst)
+        return dst
+
+    def apply(self, src: np.ndarray, dst: np.ndarray) -> None:
+        self._run(self.method, src, dst)
 
 
 @functools.lru_cache(maxsize=64)
@@ -130,12 +222,18 @@ class ColorFilter(Filter):
             values["exposure"], values["brightness"], values["contrast"],
             values["saturation"], values["temperature"], values["tint"],
         )  # fmt: skip
+
+        def chroma() -> None:
+            if ov is None:
+                ou.apply(image[h:], out[h:])
+            else:
+                _, u, v = i420_planes(image)
+                _, dst_u, dst_v = i420_planes(out)
+                ou.apply(u, dst_u)
+                ov.apply(v, dst_v)
+
+        # One thread: the passes are memory-bound, and a second one measured faster only while
+        # the other core was idle (slower while it was busy, as in an export).
         oy.apply(image[:h], out[:h])
-        if ov is None:
-            ou.apply(image[h:], out[h:])
-        else:
-            _, u, v = i420_planes(image)
-            _, dst_u, dst_v = i420_planes(out)
-            ou.apply(u, dst_u)
-            ov.apply(v, dst_v)
+        chroma()
         return out
