@@ -156,3 +156,15 @@ class Autosaver:
             self._closed = True
             self._cond.notify_all()
         self._thread.join()
+
+    def close_later(self, final: dict[str, Any] | str) -> threading.Thread:
+        """Close without waiting: a pending edit is saved as ``final`` (the document as it was
+        when the creator left it; the editor may already show another project), then the autosave
+        thread ends. Returns the closing thread: not a daemon, so a quitting process still waits
+        for the save, and whoever closes the store joins it first."""
+        self._snapshot = lambda: final
+        closer = threading.Thread(
+            target=self.close, kwargs={"flush": True}, name=f"autosave-{self.draft_id}-close", daemon=False
+        )
+        closer.start()
+        return closer

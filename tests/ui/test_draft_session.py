@@ -7,15 +7,17 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from studio.core.edits import AddTrack, SetParam
+from studio.core.edits import AddTrack, History, SetParam
 from studio.drafts import recovery as rec
 from studio.ui.drafts import session as draft_session
 from studio.ui.drafts.recovery_dialog import RecoveryDialog
 from studio.ui.editor.window.main_window import MainWindow
+from studio.ui.editor.window.project_files import new_project
 
 pytestmark = pytest.mark.gui
 
@@ -28,6 +30,11 @@ def _dead_pid() -> int:
 
 def _autosaves(store, draft_id: int) -> list:  # type: ignore[no-untyped-def]
     return [r for r in store.revisions(draft_id) if r.kind == "autosave"]
+
+
+def _last_autosave(store, draft_id: int) -> dict:  # type: ignore[no-untyped-def]
+    saves = _autosaves(store, draft_id)
+    return store.get_project_doc(draft_id, max(saves, key=lambda r: r.id).id) if saves else {}
 
 
 def test_an_edit_is_autosaved_within_two_seconds(qtbot: QtBot, studio_window: MainWindow) -> None:
@@ -182,4 +189,50 @@ def test_a_draft_that_cannot_be_read_says_so_and_keeps_the_project(
     finally:
         session.close()
         session.store.close()
+        lock.release()  # type: ignore[attr-defined]
+
+
+def test_switching_projects_saves_the_draft_left_behind_without_waiting_for_the_disk(
+    qtbot: QtBot, studio_window: MainWindow
+) -> None:
+    """The last edit of the draft being left is saved with that draft's own document, and the
+    switch does not wait for the save: here the disk is held until the new project is showing."""
+    session, lock = draft_session.start(studio_window)
+    assert session is not None and lock is not None
+    store = session.store
+    held, entered = threading.Event(), threading.Event()
+    real_autosave = store.autosave
+
+    def slow_disk(draft_id: int, doc: object) -> int | None:
+        entered.set()
+        held.wait(20)  # a safety net only: the test releases it
+        return real_autosave(draft_id, doc)
+
+    try:
+        studio_window.timeline_model.do(SetParam("project", "title", "First words"))
+        qtbot.waitUntil(
+            lambda: session.draft_id is not None and bool(_autosaves(store, session.draft_id)), timeout=10000
+        )
+        left = session.draft_id
+        assert left is not None
+        store.autosave = slow_disk  # type: ignore[method-assign]
+        studio_window.timeline_model.do(
+            SetParam("project", "title", "Last words")
+        )  # within 100 ms of leaving
+        studio_window.set_history(History(new_project()), None)  # what File > New / Open does
+        assert not held.is_set()  # the GUI thread came back while the old draft's save is held
+        assert session.draft_id is None and studio_window.project.title != "Last words"
+        studio_window.timeline_model.do(SetParam("project", "title", "Another video"))
+        qtbot.waitUntil(entered.is_set, timeout=10000)
+        held.set()
+        qtbot.waitUntil(lambda: _last_autosave(store, left)["title"] == "Last words", timeout=10000)
+        qtbot.waitUntil(lambda: session.draft_id is not None and session.draft_id != left, timeout=10000)
+        session.close()  # quitting waits for every save still running
+        assert _last_autosave(store, left)["title"] == "Last words"
+        assert _last_autosave(store, session.draft_id)["title"] == "Another video"
+        assert store.count_drafts() == 2
+    finally:
+        held.set()
+        session.close()
+        store.close()
         lock.release()  # type: ignore[attr-defined]

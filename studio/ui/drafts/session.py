@@ -67,6 +67,7 @@ class DraftSession(QObject):
         self._text = ""
         self._lock = threading.Lock()
         self._browser: QDialog | None = None
+        self._closing: list[threading.Thread] = []  # last saves of drafts left behind
         self._snapshot_timer = QTimer(self)
         self._snapshot_timer.setSingleShot(True)
         self._snapshot_timer.setInterval(SNAPSHOT_DELAY_MS)
@@ -82,7 +83,7 @@ class DraftSession(QObject):
     # ------------------------------------------------------------ binding a project to a draft
 
     def _bind(self, history: History) -> None:
-        self._close_autosaver()
+        self._close_autosaver(wait=False)
         self._bound = history
         self._creating = None  # a draft still being created belongs to the project left behind
         self._edited_while_creating = self._save_when_created = False
@@ -100,13 +101,24 @@ class DraftSession(QObject):
             on_error=lambda exc: log.error("autosave failed: %s", exc),
         )
 
-    def _close_autosaver(self) -> None:
+    def _close_autosaver(self, *, wait: bool = True) -> None:
+        """Save the draft being left. Switching projects (``wait=False``) leaves the last save to
+        a background thread, so the GUI thread never waits on the disk; quitting waits for it
+        and for every earlier one."""
         if self.autosaver is not None:
             if self._snapshot_timer.isActive():
                 self._snapshot_timer.stop()
                 self._snapshot()
-            self.autosaver.close(flush=True)
-            self.autosaver = None
+            saver, self.autosaver = self.autosaver, None
+            if wait:
+                saver.close(flush=True)
+            else:
+                self._closing = [t for t in self._closing if t.is_alive()]
+                self._closing.append(saver.close_later(self._document()))
+        if wait:
+            for closer in self._closing:
+                closer.join()
+            self._closing.clear()
 
     def _document(self) -> str:
         with self._lock:
@@ -166,7 +178,10 @@ class DraftSession(QObject):
         self.window.show_message(failure.format(exc=exc))
 
     def _doc(self) -> dict[str, object]:
-        return self.window.project.to_dict()
+        """The bound project's document: while projects are switched, the window already shows
+        the new one and the draft being left must still get its own last edit."""
+        history = self._bound if self._bound is not None else self.window.history
+        return history.project.to_dict()
 
     def _snapshot(self) -> None:
         text = json.dumps(self._doc(), separators=(",", ":"), sort_keys=True)
