@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QVBo
 
 from studio.jobs.runner import JobContext, JobRunner
 from studio.media.cache import POSTER, MediaCache
+from studio.ui.drops import local_paths
 from studio.ui.editor.player import format_time
 from studio.ui.jobs import Op
 
@@ -40,13 +41,6 @@ def file_filter() -> str:
     """The Import dialog's name filter."""
     patterns = " ".join(f"*.{s}" for s in MEDIA_SUFFIXES)
     return f"Video, audio and images ({patterns});;All files (*)"
-
-
-def local_paths(mime: QMimeData) -> list[str]:
-    """Local files carried by a drag (remote URLs are not importable)."""
-    if not mime.hasUrls():
-        return []
-    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
 
 
 @dataclass

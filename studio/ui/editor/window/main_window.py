@@ -26,10 +26,11 @@ from studio.config import AppPaths, Settings, app_paths, load_settings
 from studio.core.edits import History
 from studio.core.project import Project
 from studio.jobs.runner import JobRunner
+from studio.ui.drops import local_paths
 from studio.ui.editor.audio_preview import ProjectAudio
 from studio.ui.editor.audio_strip import AudioStrip
 from studio.ui.editor.export_dialog import ExportDialog
-from studio.ui.editor.media_bin import MediaBin, local_paths
+from studio.ui.editor.media_bin import MediaBin
 from studio.ui.editor.player import Player
 from studio.ui.editor.project_preview import ProjectSource
 from studio.ui.editor.text_tools import InlineTextEditor, PreviewDoubleClicks, edit_text_edit
