@@ -12,7 +12,7 @@ the pixel format is a full-range ``yuvj`` one. :func:`to_working` then converts 
 * RGB and grey pictures (stills): R'G'B' -> working I420 with the same BT.709 matrix;
 * PQ, HLG, or BT.2020 primaries: tone-mapped / gamut-mapped to BT.709 SDR by
   ``studio.media.hdr`` (10-bit planes read as they are): PQ and HLG straight to working I420
-  with an ordered dither (``to_sdr_i420``), BT.2020 SDR by ``to_sdr_rgb`` then ``rgb_to_i420``.
+  with an ordered dither, BT.2020 SDR rounded (``to_sdr_i420``, quantised once at the YUV codes).
 
 SDR BT.601 sources keep their R'G'B' (BT.601 and BT.709 primaries differ by less than the
 accuracy of consumer displays; like ffmpeg and browsers, no gamut conversion is made).
@@ -165,12 +165,11 @@ def to_working(frame: Any, colour: SourceColour | None = None) -> Frame:
         h, w = rgb.shape[0] & ~1, rgb.shape[1] & ~1
         return Frame.from_i420(rgb_to_i420(np.ascontiguousarray(rgb[:h, :w])), w, h)
     if colour.needs_mapping:
-        from studio.media.hdr import to_sdr_i420, to_sdr_rgb
+        from studio.media.hdr import to_sdr_i420
 
         w, h = frame.width & ~1, frame.height & ~1
         y, u, v = _planes16(frame, w, h)
-        tone_mapped = colour.transfer in ("pq", "hlg")  # straight to dithered I420 (hdr.py says why)
-        out = (to_sdr_i420 if tone_mapped else to_sdr_rgb)(
+        out = to_sdr_i420(
             y,
             u,
             v,
@@ -179,7 +178,7 @@ def to_working(frame: Any, colour: SourceColour | None = None) -> Frame:
             full_range=colour.full_range,
             wide_gamut=colour.primaries == "bt2020",
         )
-        return Frame.from_i420(out if tone_mapped else rgb_to_i420(out), w, h)
+        return Frame.from_i420(out, w, h)
     planar = to_i420(frame, full_range=colour.full_range)
     buf = convert_i420(planar.as_i420(), planar.width, planar.height, colour.yuv)
     return planar if buf is planar.as_i420() else Frame.from_i420(buf, planar.width, planar.height)

@@ -15,11 +15,11 @@ The steps, each a published operator:
    pulled towards their own luminance until no channel is negative (a luminance-preserving
    clip), then anything above peak is clipped.
 5. SDR encoding for a BT.1886 display (gamma 2.4): V = L^(1/2.4), 0..1 (:func:`sdr_planes`).
-6. Quantisation, once: PQ and HLG with a fixed ordered dither (below), straight to the working
-   I420 codes (:func:`to_sdr_i420`) or to 8-bit R'G'B' (:func:`to_sdr_rgb`); BT.2020 SDR rounded.
+6. Quantisation, once, straight to the working I420 codes (:func:`to_sdr_i420`): PQ and HLG
+   with a fixed ordered dither (below), BT.2020 SDR rounded.
 
-``studio.media.colour`` calls :func:`to_sdr_i420` for every PQ / HLG frame (:func:`to_sdr_rgb`
-for BT.2020 SDR ones), in export and preview alike. The EETF and the transfer functions are
+``studio.media.colour`` calls :func:`to_sdr_i420` for every PQ, HLG and BT.2020 frame, in export
+and preview alike. The EETF and the transfer functions are
 tabulated (4096 entries) so a 1080x1920 frame costs a handful of numpy passes, on planes.
 """
 
@@ -186,7 +186,7 @@ def sdr_planes(
     wide_gamut: bool = True,
     source_peak: float = MASTERING_PEAK,
 ) -> Planes:
-    """The mapping of :func:`to_sdr_rgb` before any quantisation: float32 BT.709 SDR R', G', B'
+    """The mapping of :func:`to_sdr_i420` before any quantisation: float32 BT.709 SDR R', G', B'
     planes 0..1 (BT.1886 gamma 2.4 encoding). Per-plane arithmetic rather than HxWx3 reductions
     (``max(axis=-1)``, ``@``), which numpy runs several times slower."""
     kr, kb = (KR_2020, KB_2020) if wide_gamut else (KR_709, KB_709)
@@ -253,35 +253,9 @@ def dither_thresholds(height: int, width: int, side: int = LUMA_DITHER, shift: i
 
 def _dithered(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Float codes -> uint8 by floor(value + threshold): the mean of a patch keeps the value."""
-    out = values + (thresholds if values.ndim == thresholds.ndim else thresholds[..., None])
+    out = values + thresholds
     np.floor(out, out=out)
     return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def to_sdr_rgb(
-    y: np.ndarray,
-    u: np.ndarray,
-    v: np.ndarray,
-    *,
-    transfer: str,
-    bits: int,
-    full_range: bool,
-    wide_gamut: bool = True,
-    source_peak: float = MASTERING_PEAK,
-) -> np.ndarray:
-    """Full-size Y, U, V planes (codes of ``bits``; BT.2020 NCL matrix) -> HxWx3 uint8 BT.709
-    SDR R'G'B' (full range, BT.1886 gamma 2.4 encoding). ``transfer``: "pq", "hlg" or "sdr"
-    (a BT.2020 SDR picture: only the gamut is mapped). PQ and HLG are quantised with the
-    ordered dither (the same threshold on the three channels, so greys stay neutral); a
-    BT.2020 SDR picture is rounded. The working frame comes from :func:`to_sdr_i420`."""
-    planes = sdr_planes(
-        y, u, v, transfer=transfer, bits=bits, full_range=full_range, wide_gamut=wide_gamut,
-        source_peak=source_peak,
-    )  # fmt: skip
-    out = np.stack(planes, axis=-1) * np.float32(255.0)
-    if transfer in ("pq", "hlg"):
-        return _dithered(out, dither_thresholds(*out.shape[:2]))
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def to_sdr_i420(
@@ -295,8 +269,10 @@ def to_sdr_i420(
     wide_gamut: bool = True,
     source_peak: float = MASTERING_PEAK,
 ) -> np.ndarray:
-    """Like :func:`to_sdr_rgb`, but the (h*3/2, w) working-space I420 buffer (BT.709 matrix,
-    limited range; ``studio.core.colour.WORKING``), made from the float R'G'B' and quantised
+    """Full-size Y, U, V planes (codes of ``bits``; BT.2020 NCL matrix; ``transfer`` "pq", "hlg"
+    or "sdr", a BT.2020 SDR picture of which only the gamut is mapped) -> the (h*3/2, w)
+    working-space I420 buffer (BT.709 matrix, limited range; ``studio.core.colour.WORKING``),
+    made from the float BT.709 SDR R'G'B' of :func:`sdr_planes` and quantised
     once, at the Y'CbCr codes: with the ordered dither for PQ and HLG (rounding an 8-bit RGB
     first and then converting it, as ``rgb_to_i420`` does, would re-quantise the dither away:
     219 luma codes for 256 RGB ones), rounded for BT.2020 SDR. Chroma is the 2x2 mean of the
