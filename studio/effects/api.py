@@ -10,6 +10,11 @@ A filter declares the layout it wants: ``RGB`` (HxWx3 uint8, the default for plu
 luma/chroma maths. The input array is read-only; ``process`` returns a new array of the same
 shape and dtype.
 
+A built-in I420 filter that sets ``deep = True`` also runs in the HDR export: there the same
+buffer is uint16 holding 10-bit codes of the deep working space (BT.2020, HLG, limited range:
+Y 64..940, chroma 64..960 around 512; ``studio.media.hlg``) and ``process`` returns uint16 of the
+same shape. Third-party filters run in a worker process on 8-bit frames only.
+
 Compatibility: ``API_VERSION`` grows only by additions. A filter may state the
 ``api_version`` it was written for; the host refuses filters asking for a newer one.
 """
@@ -261,6 +266,7 @@ class Filter:
     params: ClassVar[tuple[Param, ...]] = ()
     layout: ClassVar[Layout] = RGB
     temporal: ClassVar[bool] = False
+    deep: ClassVar[bool] = False  # also takes 10-bit HLG I420 (uint16) in the HDR export
 
     def open(self, ctx: FilterContext) -> None:
         self.ctx = ctx
@@ -345,6 +351,7 @@ def describe(cls: type[Filter]) -> dict[str, Any]:
         "api_version": cls.api_version,
         "layout": cls.layout,
         "temporal": cls.temporal,
+        "deep": cls.deep,
         "params": params,
     }
 
@@ -354,7 +361,15 @@ def describe_markdown(classes: Sequence[type[Filter]]) -> str:
     lines: list[str] = []
     for cls in sorted(classes, key=lambda c: c.id):
         d = describe(cls)
-        flags = ", ".join(f for f in ("temporal" if cls.temporal else "", f"layout {cls.layout}") if f)
+        flags = ", ".join(
+            f
+            for f in (
+                "temporal" if cls.temporal else "",
+                f"layout {cls.layout}",
+                "10-bit HDR" if cls.deep else "",
+            )
+            if f
+        )
         lines += [f"### {d['name']} — `{cls.id}` (v{cls.version}; {flags})", "", d["description"], ""]
         if d["params"]:
             lines += [

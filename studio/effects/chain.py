@@ -214,7 +214,7 @@ class FilterChain:
             active.append((step, values))
         i = 0
         while i < len(active):
-            run = self._fusable_run(active, i)
+            run = [] if frame.deep else self._fusable_run(active, i)
             if len(run) >= 2:
                 fused = self._fused(frame, run)
                 if fused is not None:
@@ -230,6 +230,13 @@ class FilterChain:
         """One filter on ``frame``; on failure the frame as it was (preview) or FilterError (export)."""
         if step.disabled:
             return frame
+        if frame.deep and not (step.cls.deep and step.cls.layout == I420 and not step.guarded):
+            # not the filter's fault: the HDR export checks this before it starts
+            raise FilterError(
+                step.cls.id,
+                f"{step.cls.name or step.cls.id} works on 8-bit SDR frames only and cannot run in "
+                "the HDR export; remove it or export in SDR",
+            )
         src = frame.as_i420() if step.cls.layout == I420 else frame.as_rgb()
         view = read_only(src)
         try:
@@ -244,9 +251,9 @@ class FilterChain:
             return frame
         if out is None or out is SAME or out is view:
             return frame
-        if not isinstance(out, np.ndarray) or out.shape != src.shape or out.dtype != np.uint8:
+        if not isinstance(out, np.ndarray) or out.shape != src.shape or out.dtype != src.dtype:
             got = f"{out.shape} {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
-            self._fail(step, f"returned {got} instead of a {src.shape} uint8 image")
+            self._fail(step, f"returned {got} instead of a {src.shape} {src.dtype} image")
             return frame
         if out is src:
             return frame

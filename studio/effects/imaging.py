@@ -19,6 +19,19 @@ def table(values: np.ndarray, low: int = 0, high: int = 255) -> np.ndarray:
     return np.clip(np.rint(values), low, high).astype(np.uint8)
 
 
+DEEP_CODES = 1024  # 10-bit codes of the HDR export's deep frames
+
+
+def deep_table(values: np.ndarray, low: int, high: int) -> np.ndarray:
+    """A 1024-entry uint16 lookup table for 10-bit codes from float values (rounded, clipped)."""
+    return np.clip(np.rint(values), low, high).astype(np.uint16)
+
+
+def apply_deep_table(lut: np.ndarray, src: np.ndarray, dst: np.ndarray) -> None:
+    """``dst = lut[src]`` for a uint16 plane of 10-bit codes (a code above 1023 reads entry 1023)."""
+    np.take(lut, src, out=dst, mode="clip")
+
+
 def smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - edge0) / max(edge1 - edge0, 1e-6), 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from studio.effects.api import Filter, check_filter_class
+from studio.effects.api import I420, Filter, check_filter_class
 
 ENTRY_POINT_GROUP = "creator_studio.filters"
 BUILTIN = "built-in"
@@ -172,6 +172,18 @@ class Registry:
 
     def status(self, filter_id: str) -> FilterStatus | None:
         return self._status.get(filter_id)
+
+    def runs_deep(self, filter_id: str) -> bool:
+        """Whether the filter can run on the HDR export's 10-bit frames: a built-in (in-process)
+        I420 filter that declares ``deep``."""
+        cls = self.get(filter_id)
+        status = self._status.get(filter_id)
+        return (
+            cls is not None
+            and cls.deep
+            and cls.layout == I420
+            and not (status is not None and status.third_party)
+        )
 
     def loader(self, filter_id: str) -> PluginLoader | None:
         """How a worker process imports this third-party filter; None for built-ins, models and

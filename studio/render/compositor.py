@@ -7,8 +7,9 @@ chain on the visible part of the clip, paste, text sprites blended inside their 
 
 With ``deep=True`` (the HDR export) every buffer is 10-bit HLG I420 (uint16, ``studio.media.hlg``):
 the same placement, opacity, transitions and text, with the background and the text sprites
-placed into HLG by the BT.2408 mapping. Filters are 8-bit only: a deep compositor refuses a clip
-that has one (``studio.render.hdr_export`` refuses such a project before any work).
+placed into HLG by the BT.2408 mapping, and the built-in filters that declare ``deep`` (colour,
+vignette, blur, sharpen, grain) on 10-bit codes; any other filter on a deep frame is an error
+(``studio.render.hdr_export`` refuses such a project before any work).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import numpy as np
 from studio.core.frame import Frame
 from studio.core.project import Project, TextItem, Track, VideoClip
 from studio.render import transitions
-from studio.render.errors import RenderError
 from studio.render.filters import ClipFilters
 from studio.render.text import TextLook, TextSprite, parse_color, resolve_font
 from studio.render.yuv import (
@@ -221,14 +221,9 @@ class Compositor:
             roi[...] = cv2.addWeighted(roi, 1.0 - opacity, s, opacity, 0.0)
 
     def _filter(self, clip: VideoClip, frame: Frame, local: float) -> Frame:
-        """The clip's filter chain; a deep frame has none to run (filters are 8-bit), and a clip
-        that has one is an error rather than an effect silently left out."""
-        if not self.deep:
-            return self.filters.process(clip, frame, local)
-        if any(ref.enabled for ref in clip.filters):
-            names = ", ".join(ref.id for ref in clip.filters if ref.enabled)
-            raise RenderError(f"the filters {names} cannot run on 10-bit HLG frames", kind="filter")
-        return frame
+        """The clip's filter chain. On deep frames only filters that declare ``deep`` run; any
+        other is a FilterError (the HDR export refuses such a project before it starts)."""
+        return self.filters.process(clip, frame, local)
 
     # ------------------------------------------------------------------ text
 

@@ -6,9 +6,10 @@ tagged so in the container and in the HEVC bitstream's VUI. It is offered when
 
 * the project has at least one HDR (HLG or PQ) video clip: an all-SDR project would only gain a
   bigger file that looks the same;
-* no clip carries a filter: filters, looks, LUTs, plugins and face effects (face stickers
-  included) work on the 8-bit SDR working frame, and dropping one silently would change the
-  picture;
+* every enabled filter on a visible clip runs on 10-bit frames: the built-in colour, vignette,
+  blur, sharpen and film grain do (``Filter.deep``); LUTs (their tables are made for SDR), chroma
+  key, face effects and plugins work on the 8-bit SDR working frame, and dropping one silently
+  would change the picture;
 * PyAV's FFmpeg has libx265 with 10-bit 4:2:0 input.
 
 Every reason it is not offered is a sentence, checked before any work.
@@ -71,14 +72,15 @@ def hdr_clip_names(project: Project) -> list[str]:
 
 
 def sdr_only_effects(project: Project) -> list[str]:
-    """The names of the enabled filters on visible clips (each once, in timeline order)."""
+    """The names of the enabled filters on visible clips that cannot run on 10-bit frames (each
+    once, in timeline order)."""
     from studio.effects.registry import default_registry
 
     registry = default_registry()
     names: list[str] = []
     for clip in _clips(project):
         for ref in clip.filters:
-            if not ref.enabled:
+            if not ref.enabled or registry.runs_deep(ref.id):
                 continue
             status = registry.status(ref.id)
             name = status.name if status is not None and status.name else ref.id
@@ -89,7 +91,8 @@ def sdr_only_effects(project: Project) -> list[str]:
 
 def effects_sentence(names: Sequence[str]) -> str:
     return (
-        "HDR export keeps 10-bit HLG only for cuts, transitions and text; these looks work in SDR: "
+        "HDR export keeps 10-bit HLG through cuts, transitions, text and the colour, vignette, blur, "
+        "sharpen and grain filters; these effects work in SDR only: "
         f"{', '.join(names)}. Remove them or export in SDR."
     )
 

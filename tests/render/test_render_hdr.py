@@ -262,9 +262,36 @@ def test_a_look_refuses_the_hdr_export_before_any_work(clips: dict[str, Path], t
             check_platform=False,
             hdr="hlg",
         )
-    assert effects_sentence(["LUT", "Colour"]) in refused.value.problems
-    assert "these looks work in SDR: LUT, Colour. Remove them or export in SDR." in refused.value.message
+    # the colour filter runs on 10-bit frames; the LUT's tables are made for SDR
+    assert effects_sentence(["LUT"]) in refused.value.problems
+    assert "these effects work in SDR only: LUT. Remove them or export in SDR." in refused.value.message
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_colour_and_vignette_grade_the_10_bit_hlg_picture(clips: dict[str, Path], tmp_path: Path) -> None:
+    looks = [
+        {"id": "studio.color", "params": {"brightness": 0.1, "temperature": 0.5}},
+        {"id": "studio.vignette", "params": {"amount": 0.6}},
+    ]
+    out = _export(tmp_path, [{"kind": "video", "clips": [_clip(clips["hlg"], filters=looks)]}])
+    assert tuple(stream(ffprobe(out), "video")[k] for k in COLOUR_KEYS) == HLG_COLOUR
+    source = np.ascontiguousarray(hlg_ramp(H, W).T).astype(np.float64)
+    # the colour filter's 8-bit maths on 10-bit codes: brightness 0.1 adds 0.1 * 876 codes,
+    # temperature 0.5 moves U by -4 * 12 and V by +4 * 12
+    want = np.clip(np.rint(source + 87.6), 64, 940)
+    for y, u, v_ in _frames10(out):
+        # the middle of the frame, where the vignette leaves the picture as it is
+        mid = slice(H // 2 - 40, H // 2 + 40), slice(W // 2 - 40, W // 2 + 40)
+        assert np.abs(y[mid] - want[mid]).max() <= PIXEL_TOLERANCE
+        cmid = slice(H // 4 - 10, H // 4 + 10), slice(W // 4 - 10, W // 4 + 10)
+        assert abs(u[cmid].mean() - 464) <= MEAN_TOLERANCE and abs(v_[cmid].mean() - 560) <= MEAN_TOLERANCE
+        # the corners are pulled towards black (64) and their chroma towards grey (512)
+        for corner in ((slice(0, 12), slice(0, 12)), (slice(H - 12, H), slice(W - 12, W))):
+            assert (y[corner] - 64).mean() < 0.7 * (want[corner] - 64).mean()
+        assert abs(u[:6, :6].mean() - 512) < abs(464 - 512) - 10
+        # still 10 bits: the graded ramp's middle rows keep distinct levels an 8-bit path cannot
+        levels = np.unique(np.rint(y[:, W // 2 - 8 : W // 2 + 8].mean(axis=1)))
+        assert len(levels) > 256 and np.count_nonzero(levels % 4) > 100
 
 
 def test_an_sdr_only_project_is_refused(clips: dict[str, Path], tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""``studio.blur`` and ``studio.sharpen`` on the I420 planes (sizes scale with the frame)."""
+"""``studio.blur`` and ``studio.sharpen`` on the I420 planes (sizes scale with the frame).
+
+Both take the HDR export's 10-bit frames too (``deep``): OpenCV's blurs work on uint16 as they
+do on uint8, and the sharpened luma is clipped to the 10-bit code range.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +104,7 @@ class BlurFilter(Filter):
     )
     category = "Blur & sharpen"
     layout = I420
+    deep = True
     params = (
         FloatParam(
             "radius",
@@ -128,6 +133,7 @@ class SharpenFilter(Filter):
     description = "Unsharp mask on brightness only (colour edges stay clean)."
     category = "Blur & sharpen"
     layout = I420
+    deep = True
     params = (
         FloatParam("amount", default=0.0, minimum=0.0, maximum=5.0, display_max=2.0, help="Strength; 1 doubles local contrast at edges."),
         FloatParam("radius", default=1.5, minimum=0.5, maximum=20.0, unit="px", help="Size of the detail that is sharpened."),
@@ -142,5 +148,8 @@ class SharpenFilter(Filter):
         sigma = max(values["radius"] * self.ctx.scale, 0.3)
         soft = cv2.GaussianBlur(y, (0, 0), sigma)
         amount = values["amount"]
-        cv2.addWeighted(y, 1.0 + amount, soft, -amount, 0.0, dst=i420_planes(out)[0])
+        dst = i420_planes(out)[0]
+        cv2.addWeighted(y, 1.0 + amount, soft, -amount, 0.0, dst=dst)
+        if image.dtype == np.uint16:
+            np.minimum(dst, 1023, out=dst)
         return out

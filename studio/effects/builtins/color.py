@@ -8,6 +8,9 @@ a clip (luma at rest), or the input clipped then one ``cv2.convertScaleAbs`` pas
 (a scalar look-up per byte, the slowest) only where none of those does. Equal U and V tables
 are one pass over both chroma planes. The fused ONNX path (``studio.effects.fused``) does the
 same affine maths in float32.
+
+On the HDR export's 10-bit frames (``deep``) the same maths run on 10-bit codes (Y 64..940,
+chroma 64..960 around 512: every 8-bit code times 4) through 1024-entry tables.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import cv2
 import numpy as np
 
 from studio.effects.api import I420, Filter, FloatParam
-from studio.effects.imaging import i420_planes, table
+from studio.effects.imaging import DEEP_CODES, apply_deep_table, deep_table, i420_planes, table
 
 _RAMP = np.arange(256, dtype=np.float64)
 
@@ -184,12 +187,29 @@ def _plan(
     return oy, ou, ov
 
 
+@functools.lru_cache(maxsize=16)
+def _deep_tables(
+    exposure: float, brightness: float, contrast: float, saturation: float, temperature: float, tint: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Y, U, V) 1024-entry tables for 10-bit codes: the 8-bit maths with every code times 4."""
+    ramp = np.arange(DEEP_CODES, dtype=np.float64)
+    a, b = luma_affine(exposure, brightness, contrast)
+    du, dv = chroma_shift(temperature, tint)
+    centred = ramp - 512.0
+    return (
+        deep_table(ramp * a + 4.0 * b, 64, 940),
+        deep_table(512.0 + centred * saturation + 4.0 * du, 64, 960),
+        deep_table(512.0 + centred * saturation + 4.0 * dv, 64, 960),
+    )
+
+
 class ColorFilter(Filter):
     id = "studio.color"
     name = "Colour"
     description = "Basic grade: exposure in stops, brightness, contrast, saturation, white balance."
     category = "Colour"
     layout = I420
+    deep = True
     params = (
         FloatParam("exposure", default=0.0, minimum=-4.0, maximum=4.0, display_min=-2.0, display_max=2.0,
                    unit="stops", help="Brightens (+) or darkens (-) like opening the lens; +1 doubles the light."),
@@ -218,6 +238,14 @@ class ColorFilter(Filter):
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
         out = np.empty_like(image)
         h = image.shape[0] * 2 // 3
+        if image.dtype == np.uint16:
+            tables = _deep_tables(
+                values["exposure"], values["brightness"], values["contrast"],
+                values["saturation"], values["temperature"], values["tint"],
+            )  # fmt: skip
+            for lut, src, dst in zip(tables, i420_planes(image), i420_planes(out), strict=True):
+                apply_deep_table(lut, src, dst)
+            return out
         oy, ou, ov = _plan(
             values["exposure"], values["brightness"], values["contrast"],
             values["saturation"], values["temperature"], values["tint"],

@@ -78,6 +78,7 @@ class FaceBlurFilter(_FaceFilter):
     name = "Face blur"
     description = "Hides faces with a pixelation or a blur that follows them."
     layout = I420
+    deep = True  # 10-bit frames: faces are found on the luma's top 8 bits, hidden in 10 bits
     params = (
         ChoiceParam("style", default="pixelate", choices=("pixelate", "blur"), help="Blocks or a soft blur."),
         FloatParam("strength", default=0.7, minimum=0.0, maximum=1.0, help="How unrecognisable the face gets."),
@@ -91,7 +92,10 @@ class FaceBlurFilter(_FaceFilter):
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
         h = image.shape[0] * 2 // 3
         w = image.shape[1]
-        boxes = self.faces(i420_planes(image)[0], t, values)
+        luma = i420_planes(image)[0]
+        if luma.dtype == np.uint16:
+            luma = (luma >> 2).astype(np.uint8)
+        boxes = self.faces(luma, t, values)
         if not boxes:
             return image
         out = image.copy()

@@ -3,7 +3,8 @@
 A bank of Gaussian noise a little larger than the frame is made once per (size, grain size,
 seed); each frame picks an offset from a hash of (t in milliseconds, seed), so a given time
 always gets the same grain, whatever order frames are rendered in or how the clip's speed
-changes. Adding is two saturating uint8 operations.
+changes. Adding is two saturating uint8 operations (uint16 on the HDR export's 10-bit frames,
+with the noise in 10-bit codes).
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ def noise_bank(width: int, height: int, grain: float, seed: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def signed_banks(
-    width: int, height: int, grain: float, seed: int, amount: float
+    width: int, height: int, grain: float, seed: int, amount: float, deep: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    noise = noise_bank(width, height, grain, seed) * (amount * 40.0)
-    pos = np.clip(np.rint(noise), 0, 255).astype(np.uint8)
-    neg = np.clip(np.rint(-noise), 0, 255).astype(np.uint8)
+    """The noise in codes, split into its positive and negative parts (uint8, or uint16 in
+    10-bit codes - four times larger - for ``deep`` frames)."""
+    k, top, dtype = (4.0, 1023, np.uint16) if deep else (1.0, 255, np.uint8)
+    noise = noise_bank(width, height, grain, seed) * (amount * 40.0 * k)
+    pos = np.clip(np.rint(noise), 0, top).astype(dtype)
+    neg = np.clip(np.rint(-noise), 0, top).astype(dtype)
     return pos, neg
 
 
@@ -55,6 +59,7 @@ class GrainFilter(Filter):
     description = "Adds moving film grain to brightness. The same time always gets the same grain."
     category = "Look"
     layout = I420
+    deep = True
     params = (
         FloatParam("amount", default=0.0, minimum=0.0, maximum=1.0, help="Strength (1 is heavy)."),
         FloatParam("size", default=1.5, minimum=1.0, maximum=6.0, unit="px", help="Grain size in pixels of a 1080-wide frame."),
@@ -68,10 +73,13 @@ class GrainFilter(Filter):
         h = image.shape[0] * 2 // 3
         w = image.shape[1]
         grain = max(1.0, values["size"] * self.ctx.scale)
-        pos, neg = signed_banks(w, h, round(grain, 2), values["seed"], round(values["amount"], 3))
+        deep = image.dtype == np.uint16
+        pos, neg = signed_banks(w, h, round(grain, 2), values["seed"], round(values["amount"], 3), deep)
         dy, dx = frame_offset(t, values["seed"])
         out = image.copy()
         y = i420_planes(out)[0]
         cv2.add(i420_planes(image)[0], pos[dy : dy + h, dx : dx + w], dst=y)
         cv2.subtract(y, neg[dy : dy + h, dx : dx + w], dst=y)
+        if deep:
+            np.minimum(y, 1023, out=y)
         return out

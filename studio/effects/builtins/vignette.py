@@ -1,7 +1,8 @@
 """``studio.vignette``: darkens the edges. Works on I420 with 8-bit maths and a cached mask.
 
 Scaling RGB by m is exactly (Y-16)*m+16 and (C-128)*m+128 in limited-range YUV, so the
-vignette needs no RGB conversion.
+vignette needs no RGB conversion. 10-bit frames (the HDR export) get the same mask in float32
+around 64 and 512.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def vignette_mask(width: int, height: int, amount: float, size: float, softness:
     return np.clip(np.rint((1.0 - amount * falloff) * 255.0), 0, 255).astype(np.uint8)
 
 
+@functools.lru_cache(maxsize=8)
+def vignette_gain(width: int, height: int, amount: float, size: float, softness: float,
+                  cx: float, cy: float) -> np.ndarray:  # fmt: skip
+    """The mask as a float32 gain 0..1, for 10-bit frames (the same mask, so both depths agree)."""
+    return vignette_mask(width, height, amount, size, softness, cx, cy).astype(np.float32) / np.float32(255.0)
+
+
+def scale_around_deep(plane: np.ndarray, centre: int, gain: np.ndarray, dst: np.ndarray) -> None:
+    """dst = centre + round((plane - centre) * gain) for a uint16 plane of 10-bit codes."""
+    scaled = (plane.astype(np.float32) - np.float32(centre)) * gain
+    np.rint(scaled, out=scaled)
+    scaled += np.float32(centre)
+    np.clip(scaled, 0, 1023, out=scaled)
+    dst[...] = scaled
+
+
 def scale_around(plane: np.ndarray, centre: int, gain: np.ndarray, dst: np.ndarray) -> None:
     """dst = centre + (plane - centre) * gain/255, in saturating uint8 arithmetic."""
     up = cv2.multiply(cv2.subtract(plane, centre), gain, scale=1 / 255)
@@ -43,6 +60,7 @@ class VignetteFilter(Filter):
     description = "Darkens towards the corners to pull the eye to the centre."
     category = "Look"
     layout = I420
+    deep = True
     params = (
         FloatParam("amount", default=0.0, minimum=0.0, maximum=1.0, help="How dark the corners get (1 = black)."),
         FloatParam("size", default=0.5, minimum=0.0, maximum=1.0, help="Where darkening starts, from the centre (0) to the corners (1)."),
@@ -58,11 +76,17 @@ class VignetteFilter(Filter):
         w = image.shape[1]
         cx, cy = (round(v, 4) for v in values["center"])
         args = (round(values["amount"], 4), round(values["size"], 4), round(values["softness"], 4), cx, cy)
-        gain = vignette_mask(w, h, *args)
-        gain_c = vignette_mask(w // 2, h // 2, *args)
         out = np.empty_like(image)
         y, u, v = i420_planes(image)
         oy, ou, ov = i420_planes(out)
+        if image.dtype == np.uint16:
+            gain_f, gain_fc = vignette_gain(w, h, *args), vignette_gain(w // 2, h // 2, *args)
+            scale_around_deep(y, 64, gain_f, oy)
+            scale_around_deep(u, 512, gain_fc, ou)
+            scale_around_deep(v, 512, gain_fc, ov)
+            return out
+        gain = vignette_mask(w, h, *args)
+        gain_c = vignette_mask(w // 2, h // 2, *args)
         scale_around(y, 16, gain, oy)
         scale_around(u, 128, gain_c, ou)
         scale_around(v, 128, gain_c, ov)

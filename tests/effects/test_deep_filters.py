@@ -1,0 +1,126 @@
+"""The built-ins that run in the HDR export take 10-bit frames and keep their 10 bits.
+
+Each one, on a picture and on the same picture with every code times 4 (the 10-bit codes of the
+same limited-range values), gives the same result to within one 8-bit code, returns uint16
+10-bit codes, and grades with steps an 8-bit path cannot make. Filters that work in SDR only
+refuse a 10-bit frame with a sentence instead of silently dropping their look.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from studio.core.colour import rgb_to_i420
+from studio.core.frame import Frame
+from studio.effects.api import FilterError
+from studio.effects.chain import build_chain
+from studio.effects.registry import default_registry
+from tests.effects.helpers import astronaut, ref
+
+W, H = 256, 448
+
+
+def _picture() -> np.ndarray:
+    """An I420 working frame with faces, skin, saturated colours and a smooth sky-like ramp."""
+    import cv2
+
+    rgb = cv2.resize(astronaut(), (W, H), interpolation=cv2.INTER_AREA)
+    rgb[-H // 6 :] = np.linspace(20, 235, W, dtype=np.float32)[None, :, None].astype(np.uint8)
+    return rgb_to_i420(np.ascontiguousarray(rgb))
+
+
+def _run(buf: np.ndarray, refs: list[dict[str, Any]], t: float = 0.25) -> np.ndarray:
+    chain = build_chain(refs, width=W, height=H, fps=30, mode="export", fuse="never")
+    try:
+        return chain.process(Frame.from_i420(buf, W, H), t).as_i420()
+    finally:
+        chain.close()
+
+
+DEEP_CASES = [
+    [ref("studio.color", brightness=0.1, contrast=1.3, saturation=1.4, temperature=0.3, tint=-0.2)],
+    [ref("studio.color", exposure=-0.7, saturation=0.0)],
+    [ref("studio.vignette", amount=0.8, size=0.3, softness=0.6, center=(0.4, 0.6))],
+    [ref("studio.blur", radius=3)],
+    [ref("studio.blur", radius=25)],
+    [ref("studio.sharpen", amount=2.0, radius=2.0)],
+    [ref("studio.grain", amount=0.6, size=2.0, seed=7)],
+    [ref("studio.color", saturation=1.2, brightness=0.05), ref("studio.vignette", amount=0.5)],
+    [ref("studio.face-blur", style="pixelate", strength=1.0)],  # found on the luma's top 8 bits
+    [ref("studio.face-blur", style="blur", strength=0.8)],
+]
+
+
+@pytest.mark.parametrize(
+    "refs",
+    DEEP_CASES,
+    ids=[f"{i}-" + "+".join(r["id"][7:] for r in refs) for i, refs in enumerate(DEEP_CASES)],
+)
+def test_a_deep_built_in_grades_10_bit_codes_as_it_grades_8_bit_ones(refs: list[dict[str, Any]]) -> None:
+    frame8 = _picture()
+    frame10 = frame8.astype(np.uint16) * 4
+    out8 = _run(frame8, refs).astype(np.float64)
+    out10 = _run(frame10, refs)
+    assert out10.dtype == np.uint16 and out10.shape == frame10.shape
+    assert int(out10.max()) <= 1023
+    assert not np.array_equal(out10, frame10)  # it did something
+    diff = np.abs(out10 / 4.0 - out8)
+    # one 8-bit code: the 8-bit path rounds to a multiple of 4 what the 10-bit one keeps; the
+    # sharpen also multiplies its rounded 8-bit blur (half a code) by its amount
+    sharpen = [r["params"]["amount"] for r in refs if r["id"] == "studio.sharpen"]
+    allowed = 0.5 + 0.5 * sharpen[0] if sharpen else 1.0
+    assert diff.max() <= allowed + 1e-9, f"max {diff.max()} at {np.unravel_index(diff.argmax(), diff.shape)}"
+    assert diff.mean() < 0.35
+
+
+def test_a_10_bit_grade_makes_steps_an_8_bit_one_cannot() -> None:
+    frame10 = _picture().astype(np.uint16) * 4
+    out = _run(frame10, [ref("studio.color", contrast=1.37, brightness=0.02)])
+    assert np.count_nonzero(out[:H] % 4) > out[:H].size // 2
+
+
+def test_neutral_settings_leave_a_10_bit_frame_as_it_is() -> None:
+    frame = Frame.from_i420(_picture().astype(np.uint16) * 4, W, H)
+    chain = build_chain(
+        [ref("studio.color"), ref("studio.vignette")], width=W, height=H, fps=30, mode="export"
+    )
+    try:
+        assert chain.process(frame, 0.0) is frame
+    finally:
+        chain.close()
+
+
+@pytest.mark.parametrize(
+    ("refs", "name"),
+    [
+        ([ref("studio.lut", look="teal-orange")], "LUT"),
+        ([ref("studio.chromakey")], "Chroma key"),
+        ([ref("studio.color", saturation=1.2), ref("studio.lut", look="faded")], "LUT"),
+    ],
+)
+def test_an_sdr_only_filter_refuses_a_10_bit_frame_with_a_sentence(
+    refs: list[dict[str, Any]], name: str
+) -> None:
+    with pytest.raises(
+        FilterError, match=f"{name} works on 8-bit SDR frames only and cannot run in the HDR export"
+    ):
+        _run(_picture().astype(np.uint16) * 4, refs)
+    # the filter is not broken: it stays enabled for SDR work
+    status = default_registry().status(refs[-1]["id"])
+    assert status is not None and status.enabled
+
+
+def test_which_built_ins_run_on_10_bit_frames() -> None:
+    registry = default_registry()
+    deep = {cls.id for cls in registry.classes() if registry.runs_deep(cls.id)}
+    assert deep == {
+        "studio.color",
+        "studio.vignette",
+        "studio.blur",
+        "studio.sharpen",
+        "studio.grain",
+        "studio.face-blur",
+    }
