@@ -192,14 +192,14 @@ class CubeApplier:
 
     def apply_i420(self, buf: np.ndarray, width: int, height: int, intensity: float = 1.0) -> np.ndarray:
         """The look on a working-space I420 buffer (a new one), through :meth:`yuv_table`."""
-        from studio.core.colour import i420_planes
+        from studio.core.colour import i420_planes, repeat_2x2
 
         table = self.yuv_table()
         y, u, v = i420_planes(buf, width, height)
         # map (x, y) = (Y + 256*(U & 63), V + 256*(U >> 6)): chroma part at chroma size, repeated
         # 2x2 (as i420_to_rgb does), plus luma
         chroma = cv2.merge([cv2.LUT(u, _U_COLUMN), cv2.add(cv2.LUT(u, _U_ROW), cv2.LUT(v, _CODE16))])
-        coords = cv2.resize(chroma, (width, height), interpolation=cv2.INTER_NEAREST)
+        coords = repeat_2x2(chroma)
         coords = cv2.add(coords, cv2.merge([cv2.LUT(y, _CODE16), np.zeros((height, width), np.int16)]))
         looked = cv2.remap(table, coords, None, cv2.INTER_NEAREST)
         out = np.empty_like(buf)

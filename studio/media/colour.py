@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.core.colour import WORKING, YuvSpace, convert_i420, rgb_to_i420
+from studio.core.colour import WORKING, YuvSpace, convert_i420, repeat_2x2, rgb_to_i420
 from studio.core.frame import Frame
 from studio.media.convert import to_i420
 
@@ -136,7 +136,6 @@ def _is_rgb(fmt: Any) -> bool:
 
 def _planes16(frame: Any, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Full-size uint16 Y, U, V of a frame (10-bit kept; chroma repeated over 2x2 blocks)."""
-    import cv2
 
     bits = frame.format.components[0].bits
     fmt = "yuv420p10le" if bits > 8 else "yuv420p"
@@ -151,7 +150,7 @@ def _planes16(frame: Any, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.nd
         arr = np.frombuffer(plane, dtype).reshape(plane.height, step)[:, : plane.width]
         arr = arr[: h if i == 0 else h // 2, : w if i == 0 else w // 2].astype(np.uint16)
         if i:
-            arr = cv2.resize(arr, (w, h), interpolation=cv2.INTER_NEAREST)
+            arr = repeat_2x2(arr)
         out.append(arr)
     return out[0], out[1], out[2]
 

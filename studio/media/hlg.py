@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.core.colour import YuvSpace, rgb_to_yuv_matrix, yuv_to_rgb_matrix
+from studio.core.colour import YuvSpace, repeat_2x2, rgb_to_yuv_matrix, yuv_to_rgb_matrix
 from studio.core.frame import Frame
 from studio.media.colour import SourceColour, frame_colour, to_working
 from studio.media.hdr import BT2020_TO_BT709, HLG_PEAK, KB_2020, KR_2020, hlg_gamma
@@ -379,7 +379,7 @@ def _pq_band(
     sc = _scratch(w)
     n = r1 - r0
     uv = cv2.merge([u[r0 // 2 : r1 // 2], v[r0 // 2 : r1 // 2]])
-    up = cv2.resize(uv, (w, n), interpolation=cv2.INTER_NEAREST)  # chroma repeated 2x2
+    up = repeat_2x2(uv)
     sc.f[0][:n] = cv2.merge([y[r0:r1], up])
     cv2.transform(sc.f[0][:n], affine, dst=sc.f[1][:n])
     e, t = _flat(sc.f[1], n), _flat(sc.f[0], n)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio.core.colour import BT601, WORKING, convert_i420, i420_to_rgb, rgb_to_i420
+from studio.core.colour import BT601, WORKING, convert_i420, i420_to_rgb, repeat_2x2, rgb_to_i420
 from studio.media.decode import VideoDecoder
 from studio.media.probe import probe
 from tests.media.colour_fixtures import (
@@ -179,3 +179,22 @@ def test_pq_100_nit_white_maps_near_sdr_white(hdr_clips: dict[str, Path]) -> Non
         rgb = dec.frame_at(0.0).as_rgb().astype(int)
     assert np.abs(rgb - 219).max() <= 4
     assert np.ptp(rgb[72, 128]) <= 1  # stays neutral
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype"),
+    [((5, 7), np.uint8), ((6, 3), np.uint16), ((4, 5, 2), np.int16), ((3, 9), np.float32),
+     ((2, 3, 2), np.uint16), ((4, 4, 3), np.uint8), ((2, 3, 2), np.float32), ((960, 540), np.uint8)],
+)  # fmt: skip
+def test_chroma_is_repeated_over_2x2_blocks_exactly(shape: tuple[int, ...], dtype: type) -> None:
+    rng = np.random.default_rng(sum(shape))
+    a = (rng.random(shape) * 60000 - (30000 if dtype is np.int16 else 0)).astype(dtype)
+    if dtype is np.uint8:
+        a = rng.integers(0, 256, shape, dtype=np.uint8)
+    want = np.repeat(np.repeat(a, 2, axis=0), 2, axis=1)
+    got = repeat_2x2(a)
+    assert got.dtype == a.dtype and got.shape == want.shape
+    assert np.array_equal(got, want)
+    # a view of a plane inside a bigger buffer (how I420 chroma is held) works the same
+    buf = np.concatenate([a, a]) if a.ndim == 2 else a
+    assert np.array_equal(repeat_2x2(buf[: shape[0]]), want)
