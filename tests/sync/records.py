@@ -1,4 +1,5 @@
-"""The stand-in's own record of an account, read from its state (what our synced data must equal)."""
+"""The stand-in's own record of an account, read from its state (what our synced data must equal),
+and a profile configured to use the stand-in as its platform."""
 
 from __future__ import annotations
 
@@ -7,6 +8,31 @@ from typing import Any
 from backend_stub.display import account_totals
 from backend_stub.processing import LISTED
 from backend_stub.server import StubServer
+from studio.config import AppPaths, Settings, save_settings
+from studio.sync.platform import secret_key
+from studio.sync.vault import open_vault
+
+
+def configure_stand_in(paths: AppPaths, stub: StubServer) -> None:
+    """The profile's settings name ``stub`` as a custom platform (what a developer app's
+    configuration looks like) and its client secret goes into the vault, as Settings > Accounts
+    saves them; a ``SyncEngine(paths)`` then reads the platform as the CLI does."""
+    save_settings(
+        paths,
+        Settings(
+            extra={
+                "platform": {
+                    "mode": "custom",
+                    "stand_in": True,
+                    "name": "Stand-in",
+                    "api_base": stub.base_url,
+                    "authorize_url": stub.base_url + "/v2/auth/authorize/",
+                    "client_key": stub.demo_client_key,
+                }
+            }
+        ),
+    )
+    open_vault(paths).put(secret_key(stub.demo_client_key), stub.demo_client_secret)
 
 
 def stub_videos(stub: StubServer, open_id: str) -> dict[str, dict[str, int]]:

@@ -16,13 +16,11 @@ import pytest
 
 from backend_stub.server import StubServer
 from backend_stub.webhooks import signature_header
-from studio.config import AppPaths, Settings, save_settings
+from studio.config import AppPaths
 from studio.sync.engine import SyncEngine
-from studio.sync.platform import secret_key
-from studio.sync.vault import open_vault
 
 from .conftest import START
-from .records import stub_account, stub_videos
+from .records import configure_stand_in, stub_account, stub_videos
 
 
 def add_posts(stub: StubServer, count: int) -> None:
@@ -138,22 +136,7 @@ def test_sigkill_mid_sync_loses_nothing_and_duplicates_nothing(
     stub: StubServer, paths: AppPaths, admin: httpx.Client, studio_home: Path
 ) -> None:
     add_posts(stub, 120)
-    save_settings(
-        paths,
-        Settings(
-            extra={
-                "platform": {
-                    "mode": "custom",
-                    "stand_in": True,
-                    "name": "Stand-in",
-                    "api_base": stub.base_url,
-                    "authorize_url": stub.base_url + "/v2/auth/authorize/",
-                    "client_key": stub.demo_client_key,
-                }
-            }
-        ),
-    )
-    open_vault(paths).put(secret_key(stub.demo_client_key), stub.demo_client_secret)
+    configure_stand_in(paths, stub)
     engine = SyncEngine(paths, webhooks=False)  # the configured platform, as the CLI reads it
     engine.open()
     account = engine.sign_in_demo()

@@ -27,6 +27,7 @@ from studio.sync.vault import EncryptedFileVault, open_vault
 from studio.ui.accounts.controller import SyncController
 from studio.ui.accounts.page import AccountsDialog
 from studio.ui.editor.window.main_window import MainWindow
+from tests.ui.app_runner import run_app_until
 
 pytestmark = pytest.mark.gui
 
@@ -333,47 +334,21 @@ def test_the_app_starts_sync_after_the_first_paint_and_stops_it_at_exit(
 ) -> None:
     """`creator-studio gui` in-process: the demo backend starts, the demo creator syncs, the
     indicator says so; closing the window stops the engine and the backend's child process."""
-    import argparse
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     from studio.config import app_paths
-    from studio.ui import app as gui
 
-    monkeypatch.setattr(gui, "_route_qt_messages", lambda: None)  # keep pytest-qt's handler
-    before = set(QApplication.topLevelWidgets())
     seen: list[str] = []
-    windows: list[MainWindow] = []
 
-    def poll() -> None:
-        window = next(
-            (w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w not in before), None
-        )
-        if window is None:
-            return
-        if not windows:
-            windows.append(window)
-            window.confirm_unsaved = False
+    def synced(window: MainWindow) -> bool:
         indicator = getattr(window, "sync_status", None)
-        if indicator is not None and indicator.text() not in seen[-1:]:
+        if indicator is None:
+            return False
+        if indicator.text() not in seen[-1:]:
             seen.append(indicator.text())
-        if indicator is not None and indicator.text() == "Synced just now" and window.sync.accounts:
-            window.close()
+        return indicator.text() == "Synced just now" and bool(window.sync.accounts)
 
-    timer = QTimer()
-    timer.timeout.connect(poll)
-    timer.start(100)
-    guard = QTimer()  # never hang the suite; stopped below so it cannot fire in a later test
-    guard.setSingleShot(True)
-    guard.timeout.connect(lambda: [w.close() for w in windows])
-    guard.start(60_000)
-    code = gui.main(argparse.Namespace(files=[], quit_when_shown=False, screenshot=None))
-    timer.stop()
-    guard.stop()
+    code, window = run_app_until(monkeypatch, synced)
     assert code == 0
     assert "Synced just now" in seen, seen
-    window = windows[0]
     assert window.sync.closed and window.sync.accounts[0].label == "Demo account (local) · Demo Creator"
     assert not (app_paths().data / "backend" / "backend.json").exists()  # the child was stopped
     assert gui_io == []

@@ -36,6 +36,7 @@ from studio.ui.publish.uploads import UNCONFIRMED_TEXT, UploadsPanel
 from studio.upload import states as S
 from studio.upload.store import Job
 from tests.media.fixtures import make_video
+from tests.ui.app_runner import run_app_until
 
 pytestmark = pytest.mark.gui
 
@@ -574,41 +575,8 @@ def test_the_app_starts_the_queue_after_sync_and_closes_it_at_exit(
 ) -> None:
     """`creator-studio gui` in-process: the queue starts once the demo engine is open, the
     indicator is in the status bar, and closing the window closes the queue before the engine."""
-    import argparse
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from studio.ui import app as gui
-
-    monkeypatch.setattr(gui, "_route_qt_messages", lambda: None)  # keep pytest-qt's handler
-    before = set(QApplication.topLevelWidgets())
-    windows: list[MainWindow] = []
-
-    def poll() -> None:
-        window = next(
-            (w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w not in before), None
-        )
-        if window is None:
-            return
-        if not windows:
-            windows.append(window)
-            window.confirm_unsaved = False
-        if window.publish is not None and window.publish.ready:
-            window.close()
-
-    timer = QTimer()
-    timer.timeout.connect(poll)
-    timer.start(100)
-    guard = QTimer()  # never hang the suite; stopped below so it cannot fire in a later test
-    guard.setSingleShot(True)
-    guard.timeout.connect(lambda: [w.close() for w in windows])
-    guard.start(60_000)
-    code = gui.main(argparse.Namespace(files=[], quit_when_shown=False, screenshot=None))
-    timer.stop()
-    guard.stop()
+    code, window = run_app_until(monkeypatch, lambda w: w.publish is not None and w.publish.ready)
     assert code == 0
-    window = windows[0]
     assert window.publish.closed and window.publish.queue is None and window.sync.closed
     assert (window.paths.data / "uploads" / "uploads.sqlite3").exists()
     assert window.uploads_status.objectName() == "uploadsStatus"

@@ -16,10 +16,9 @@ import httpx
 import pytest
 
 from backend_stub.server import StubServer
-from studio.config import Settings, app_paths, save_settings
+from studio.config import app_paths
 from studio.sync.engine import SyncEngine
-from studio.sync.platform import secret_key
-from studio.sync.vault import open_vault
+from tests.sync.records import configure_stand_in
 
 from .kit import posts_with_caption, sha256, stored_upload, video
 
@@ -77,22 +76,7 @@ def test_publishing_survives_sigkill_at_random_points(
 ) -> None:
     monkeypatch.setenv("CREATOR_STUDIO_TOKEN_STORE", "file")
     paths = app_paths().ensure()
-    save_settings(
-        paths,
-        Settings(
-            extra={
-                "platform": {
-                    "mode": "custom",
-                    "stand_in": True,
-                    "name": "Stand-in",
-                    "api_base": stub_server.base_url,
-                    "authorize_url": stub_server.base_url + "/v2/auth/authorize/",
-                    "client_key": stub_server.demo_client_key,
-                }
-            }
-        ),
-    )
-    open_vault(paths).put(secret_key(stub_server.demo_client_key), stub_server.demo_client_secret)
+    configure_stand_in(paths, stub_server)
     engine = SyncEngine(paths, webhooks=False)
     engine.open()
     engine.sign_in_demo()
