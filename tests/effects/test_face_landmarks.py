@@ -7,6 +7,7 @@ about the face by a known roll; the eye centres below were checked by eye on the
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -155,3 +156,27 @@ def test_a_sticker_that_does_not_follow_rotation_stays_level() -> None:
     frame, _ = clip_frame(astronaut(), 25.0)
     angle, pixels = sticker_angle(frame, chain.process(Frame.from_rgb(frame), 0.0).as_rgb())
     assert pixels > 200 and abs(angle) < 3.0
+
+
+def test_a_sticker_edge_has_no_dark_or_coloured_fringe(tmp_path: Path) -> None:
+    """A white sticker, opaque to its border and tilted, over a face: blending white can only
+    brighten luma and pull chroma towards grey. A sticker warped without premultiplied alpha
+    interpolates its border towards transparent black and leaves a dark rim."""
+    sticker = tmp_path / "white.png"
+    rgba = np.full((64, 96, 4), 255, np.uint8)
+    cv2.imwrite(str(sticker), rgba)
+    frame, _ = clip_frame(astronaut(), 12.0)
+    source = Frame.from_rgb(frame)
+    chain = build_chain(
+        [ref("studio.face-sticker", file=str(sticker), scale=0.8)], width=SIZE[0], height=SIZE[1], fps=30
+    )
+    try:
+        out = chain.process(source, 0.0)
+    finally:
+        chain.close()
+    before = [p.astype(int) for p in source.planes()]
+    after = [p.astype(int) for p in out.planes()]
+    assert (after[0] - before[0] > 60).sum() > 300  # the sticker is there
+    assert (after[0] - before[0]).min() >= -1  # nothing got darker
+    for b, a in zip(before[1:], after[1:], strict=True):
+        assert (np.abs(a - 128) - np.abs(b - 128)).max() <= 1  # chroma only towards grey

@@ -15,6 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from studio.core.colour import WORKING, rgb_to_yuv_matrix
 from studio.effects.api import (
     I420,
     BoolParam,
@@ -174,34 +175,58 @@ def sticker_placement(
     return x - math.sin(rad) * shift, y + math.cos(rad) * shift, size * values["scale"], roll
 
 
+@functools.lru_cache(maxsize=8)
+def sticker_yuva(path: str) -> np.ndarray:
+    """The sticker as premultiplied float32 (Y*a, Cb*a, Cr*a, a) in the working space's codes.
+    Premultiplied, a transparent pixel weighs nothing when the sticker is warped (bilinear) or its
+    chroma averaged over 2x2 blocks, so its edges have no dark or coloured fringe."""
+    rgba = load_sticker(path)
+    m, off = rgb_to_yuv_matrix(WORKING)
+    affine = np.hstack([m / 255.0, off[:, None]]).astype(np.float32)
+    yuv = cv2.transform(np.ascontiguousarray(rgba[..., :3]).astype(np.float32), affine)
+    alpha = rgba[..., 3:4].astype(np.float32) / np.float32(255.0)
+    return np.ascontiguousarray(np.concatenate([yuv * alpha, alpha], axis=2))
+
+
 def paste_sticker(
-    rgb: np.ndarray, sticker: np.ndarray, cx: float, cy: float, width: float, angle: float
+    buf: np.ndarray, sticker: np.ndarray, cx: float, cy: float, width: float, angle: float
 ) -> None:
-    """Alpha-blend ``sticker`` into ``rgb`` in place: centred at (cx, cy), ``width`` px wide,
-    rotated by ``angle`` degrees clockwise (image coordinates)."""
+    """Blend the premultiplied ``sticker`` (:func:`sticker_yuva`) into the I420 ``buf`` in place:
+    centred at (cx, cy), ``width`` px wide, rotated by ``angle`` degrees clockwise (image
+    coordinates). Luma is blended at full size, chroma with the 2x2 average of the warped
+    sticker, inside the even-aligned box it covers."""
     sh, sw = sticker.shape[:2]
+    h, w = buf.shape[0] * 2 // 3, buf.shape[1]
     scale = width / sw
     if scale <= 0 or width < 2:
         return
     m = cv2.getRotationMatrix2D((sw / 2, sh / 2), -angle, scale)
     m[:, 2] += (cx - sw / 2, cy - sh / 2)
     corners = np.array([[0, 0, 1], [sw, 0, 1], [0, sh, 1], [sw, sh, 1]], np.float64) @ m.T
-    h, w = rgb.shape[:2]
-    x0, y0 = max(0, math.floor(corners[:, 0].min())), max(0, math.floor(corners[:, 1].min()))
-    x1, y1 = min(w, math.ceil(corners[:, 0].max())), min(h, math.ceil(corners[:, 1].max()))
-    if x1 - x0 < 1 or y1 - y0 < 1:
+    x0, y0 = max(0, math.floor(corners[:, 0].min())) & ~1, max(0, math.floor(corners[:, 1].min())) & ~1
+    x1 = min(w, math.ceil(corners[:, 0].max()) + 1) & ~1
+    y1 = min(h, math.ceil(corners[:, 1].max()) + 1) & ~1
+    if x1 - x0 < 2 or y1 - y0 < 2:
         return
     m[:, 2] -= (x0, y0)
     warped = cv2.warpAffine(sticker, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
-    alpha = warped[..., 3].astype(np.float32) / 255.0
-    roi = rgb[y0:y1, x0:x1]
-    roi[...] = cv2.blendLinear(np.ascontiguousarray(warped[..., :3]), roi, alpha, 1.0 - alpha)
+    small = cv2.resize(warped, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
+    y, u, v = i420_planes(buf)
+    regions = (
+        (y[y0:y1, x0:x1], warped, 0),
+        (u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], small, 1),
+        (v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], small, 2),
+    )
+    for roi, src, channel in regions:
+        blended = roi * (1.0 - src[..., 3]) + src[..., channel]
+        roi[...] = np.clip(np.rint(blended), 0, 255)
 
 
 class FaceStickerFilter(_FaceFilter):
     id = "studio.face-sticker"
     name = "Face sticker"
     description = "Puts a sticker on every face; it moves, scales and tilts with the face."
+    layout = I420  # blended into the planes: no RGB round trip of the whole frame
     params = (
         ChoiceParam("sticker", default="sunglasses", choices=("sunglasses", "crown", "heart-eyes", "blush"), help="A sticker that ships with the app."),
         FileParam("file", extensions=(".png",), help="Your own transparent PNG; overrides the sticker (centred on the face)."),
@@ -212,7 +237,7 @@ class FaceStickerFilter(_FaceFilter):
     )  # fmt: skip
 
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
-        boxes = self.faces(image, t, values)
+        boxes = self.faces(i420_planes(image)[0], t, values)
         if not boxes:
             return image
         if values["file"]:
@@ -222,9 +247,9 @@ class FaceStickerFilter(_FaceFilter):
             if path_obj is None:
                 raise ParamError(f"the sticker '{values['sticker']}' is not installed")
             path, anchor = str(path_obj), sticker_anchors().get(values["sticker"], LEGACY_ANCHOR)
-        sticker = load_sticker(path)
+        sticker = sticker_yuva(path)
         out = image.copy()
-        h, w = image.shape[:2]
+        h, w = image.shape[0] * 2 // 3, image.shape[1]
         for box in boxes:
             cx, cy, size, angle = sticker_placement(box, anchor, w, h, values)
             paste_sticker(out, sticker, cx, cy, size, angle)
