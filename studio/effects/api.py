@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -237,6 +237,10 @@ class FilterContext:
 
     ``clip_key`` identifies the clip (source + in/out) so analysis (face tracks) can be cached
     and shared between preview and export; ``cache_dir`` is where such caches may be stored.
+    ``sdr_to_deep``, set by a host whose frames may be deep (the HDR export), turns an HxWx3
+    uint8 SDR R'G'B' picture into HxWx3 float32 Y'CbCr 10-bit codes of the deep frames (BT.2408
+    placement, unrounded, full size): what a deep filter that draws an SDR picture (a sticker)
+    converts it with.
     """
 
     width: int
@@ -247,6 +251,7 @@ class FilterContext:
     clip_key: str = ""
     cache_dir: str = ""
     extras: Mapping[str, Any] = field(default_factory=dict)
+    sdr_to_deep: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def scale(self) -> float:

@@ -407,6 +407,7 @@ def build_chain(
     device: str = "cpu",
     time_budget: float | None = None,
     fuse: Literal["auto", "never", "always"] = "auto",
+    sdr_to_deep: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> FilterChain:
     """Open the filters of one clip. Unknown/failing filters: skipped in preview, FilterError in export.
 
@@ -415,13 +416,17 @@ def build_chain(
     ``fuse``: runs of colour/LUT/vignette/blur go through one ONNX graph when that measures
     faster ("auto", decided once per process for each run and frame size), always, or never.
     ``time_budget``: seconds per frame for each third-party filter (default: :func:`default_budget`).
+    ``sdr_to_deep``: the host's SDR -> deep picture conversion, for a chain that gets deep frames
+    (``FilterContext.sdr_to_deep``).
     Each third-party filter's worker process is started (and the plugin opened there) here.
     """
     if mode not in ("preview", "export"):
         raise ValueError(f"mode must be 'preview' or 'export', not {mode!r}")
     if registry is None:
         registry = default_registry() if filters else Registry()
-    ctx = FilterContext(int(width), int(height), float(fps), device, mode, clip_key, cache_dir)
+    ctx = FilterContext(
+        int(width), int(height), float(fps), device, mode, clip_key, cache_dir, sdr_to_deep=sdr_to_deep
+    )
     budget = time_budget if time_budget is not None else default_budget(mode)
     steps: list[_Step] = []
     problems: list[str] = []

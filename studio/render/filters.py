@@ -12,6 +12,7 @@ from typing import Any
 from studio.core.frame import Frame
 from studio.core.project import VideoClip
 from studio.effects.chain import FilterChain, build_chain
+from studio.media.hlg import sdr_to_yuv444
 
 
 def clip_key(clip: VideoClip) -> str:
@@ -33,9 +34,12 @@ def face_cache_dir() -> str:
 class ClipFilters:
     """The filter chains of a render, keyed by clip id and the size the chain sees."""
 
-    def __init__(self, fps: float, mode: str) -> None:
+    def __init__(self, fps: float, mode: str, deep: bool = False) -> None:
+        """``deep``: the chains get the HDR export's 10-bit frames (and the SDR -> HLG
+        conversion for filters that draw SDR pictures on them)."""
         self.fps = fps
         self.mode = mode
+        self.deep = deep
         self._chains: dict[tuple[str, int, int], FilterChain] = {}
         self.problems: list[str] = []
         self.cache_dir = face_cache_dir()
@@ -55,6 +59,7 @@ class ClipFilters:
                 mode=self.mode,  # type: ignore[arg-type]
                 clip_key=clip_key(clip),
                 cache_dir=self.cache_dir,
+                sdr_to_deep=sdr_to_yuv444 if self.deep else None,
             )
             self.problems.extend(p for p in chain.problems if p not in self.problems)
             self._chains[key] = chain

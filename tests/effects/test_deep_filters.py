@@ -8,6 +8,7 @@ refuse a 10-bit frame with a sentence instead of silently dropping their look.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ DEEP_CASES = [
     [ref("studio.color", saturation=1.2, brightness=0.05), ref("studio.vignette", amount=0.5)],
     [ref("studio.face-blur", style="pixelate", strength=1.0)],  # found on the luma's top 8 bits
     [ref("studio.face-blur", style="blur", strength=0.8)],
+    [ref("studio.reframe", aspect="1:1")],
 ]
 
 
@@ -123,4 +125,50 @@ def test_which_built_ins_run_on_10_bit_frames() -> None:
         "studio.sharpen",
         "studio.grain",
         "studio.face-blur",
+        "studio.face-sticker",
+        "studio.reframe",
     }
+
+
+def test_a_sticker_on_a_10_bit_frame_is_placed_in_hlg_by_the_host(tmp_path: Path) -> None:
+    """The render's filter chains hand a deep sticker the SDR -> HLG conversion: an opaque white
+    sticker lands at SDR white's BT.2408 place, 75% HLG (luma 721, chroma 512), and nothing
+    outside it changes."""
+    import cv2
+
+    from studio.core.project import VideoClip
+    from studio.render.filters import ClipFilters
+
+    sticker = tmp_path / "white.png"
+    cv2.imwrite(str(sticker), np.full((64, 96, 4), 255, np.uint8))
+    frame10 = _picture().astype(np.uint16) * 4
+    clip = VideoClip.from_dict(
+        {"id": "c1", "source": "clip.mp4", "in_point": 0.0, "out_point": 1.0, "start": 0.0,
+         "filters": [ref("studio.face-sticker", file=str(sticker))]},
+        base_dir=str(tmp_path),
+    )  # fmt: skip
+    filters = ClipFilters(30.0, "export", deep=True)
+    try:
+        out = filters.process(clip, Frame.from_i420(frame10, W, H), 0.0).as_i420()
+    finally:
+        filters.close()
+    assert out.dtype == np.uint16
+    y_in, y_out = frame10[:H].astype(int), out[:H].astype(int)
+    changed = np.abs(y_out - y_in) > 8
+    assert changed.sum() > 2000  # the sticker is on the face
+    # every pixel is a blend of what was there and the sticker's white, placed at 75% HLG
+    for before, after, white in ((y_in, y_out, 721), (frame10[H:].astype(int), out[H:].astype(int), 512)):
+        assert (after >= np.minimum(before, white) - 1).all() and (
+            after <= np.maximum(before, white) + 1
+        ).all()
+    assert (np.abs(y_out[changed] - 721) <= 1).mean() > 0.6  # the opaque inside is exactly there
+    ys, xs = np.nonzero(changed)
+    outside = np.ones_like(changed)
+    outside[ys.min() - 2 : ys.max() + 3, xs.min() - 2 : xs.max() + 3] = False
+    assert np.array_equal(y_out[outside], y_in[outside])
+
+
+def test_without_the_hosts_conversion_a_deep_sticker_says_so() -> None:
+    frame10 = _picture().astype(np.uint16) * 4
+    with pytest.raises(FilterError, match="SDR -> HLG conversion"):
+        _run(frame10, [ref("studio.face-sticker", sticker="sunglasses")])

@@ -264,7 +264,7 @@ def test_a_look_refuses_the_hdr_export_before_any_work(clips: dict[str, Path], t
         )
     # the colour filter runs on 10-bit frames; the LUT's tables are made for SDR
     assert effects_sentence(["LUT"]) in refused.value.problems
-    assert "these effects work in SDR only: LUT. Remove them or export in SDR." in refused.value.message
+    assert "these work in SDR only: LUT. Remove them or export in SDR." in refused.value.message
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

@@ -50,7 +50,7 @@ def test_hdr_box_is_off_with_its_reason_for_an_sdr_project(qtbot: QtBot, ui_medi
 def test_hdr_box_names_the_looks_that_keep_it_off(qtbot: QtBot, hlg_clip: Path) -> None:
     dialog = _dialog(qtbot, _project(hlg_clip, [FilterRef("studio.lut", {"look": "warm-film"})]))
     assert not dialog.hdr.isEnabled()
-    assert "these effects work in SDR only: LUT. Remove them or export in SDR." in dialog.hdr.toolTip()
+    assert "these work in SDR only: LUT. Remove them or export in SDR." in dialog.hdr.toolTip()
 
 
 def test_hdr_box_is_offered_for_an_hlg_clip_and_exports_hlg(

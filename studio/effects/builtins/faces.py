@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import cv2
@@ -50,6 +50,10 @@ class _FaceFilter(Filter):
         self._clips: dict[int, ClipFaces] = {}
 
     def faces(self, image: np.ndarray, t: float, values: Mapping[str, Any]) -> list[FaceBox]:
+        """The faces at ``t`` in an I420 buffer: found on its luma (the top 8 bits of a deep one)."""
+        luma = i420_planes(image)[0]
+        if luma.dtype == np.uint16:
+            luma = (luma >> 2).astype(np.uint8)
         every = int(values.get("detect_every", 5))
         clip = self._clips.get(every)
         if clip is None:
@@ -57,7 +61,7 @@ class _FaceFilter(Filter):
             cache_dir = self.ctx.cache_dir if self.ctx.clip_key else ""
             clip = FACE_CACHE.clip(key, DetectorSettings(detect_every=every), cache_dir)
             self._clips[every] = clip
-        return clip.boxes_at(image, t)
+        return clip.boxes_at(luma, t)
 
     def close(self) -> None:
         for clip in getattr(self, "_clips", {}).values():
@@ -93,10 +97,7 @@ class FaceBlurFilter(_FaceFilter):
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
         h = image.shape[0] * 2 // 3
         w = image.shape[1]
-        luma = i420_planes(image)[0]
-        if luma.dtype == np.uint16:
-            luma = (luma >> 2).astype(np.uint8)
-        boxes = self.faces(luma, t, values)
+        boxes = self.faces(image, t, values)
         if not boxes:
             return image
         out = image.copy()
@@ -176,14 +177,20 @@ def sticker_placement(
 
 
 @functools.lru_cache(maxsize=8)
-def sticker_yuva(path: str) -> np.ndarray:
-    """The sticker as premultiplied float32 (Y*a, Cb*a, Cr*a, a) in the working space's codes.
-    Premultiplied, a transparent pixel weighs nothing when the sticker is warped (bilinear) or its
-    chroma averaged over 2x2 blocks, so its edges have no dark or coloured fringe."""
+def sticker_yuva(path: str, to_deep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """The sticker as premultiplied float32 (Y*a, Cb*a, Cr*a, a) in the codes of the frames it
+    goes on: the working space's, or with ``to_deep`` (``FilterContext.sdr_to_deep``) the deep
+    frames' 10-bit HLG ones. Premultiplied, a transparent pixel weighs nothing when the sticker is
+    warped (bilinear) or its chroma averaged over 2x2 blocks, so its edges have no dark or
+    coloured fringe."""
     rgba = load_sticker(path)
-    m, off = rgb_to_yuv_matrix(WORKING)
-    affine = np.hstack([m / 255.0, off[:, None]]).astype(np.float32)
-    yuv = cv2.transform(np.ascontiguousarray(rgba[..., :3]).astype(np.float32), affine)
+    rgb = np.ascontiguousarray(rgba[..., :3])
+    if to_deep is not None:
+        yuv = np.asarray(to_deep(rgb), np.float32)
+    else:
+        m, off = rgb_to_yuv_matrix(WORKING)
+        affine = np.hstack([m / 255.0, off[:, None]]).astype(np.float32)
+        yuv = cv2.transform(rgb.astype(np.float32), affine)
     alpha = rgba[..., 3:4].astype(np.float32) / np.float32(255.0)
     return np.ascontiguousarray(np.concatenate([yuv * alpha, alpha], axis=2))
 
@@ -194,7 +201,8 @@ def paste_sticker(
     """Blend the premultiplied ``sticker`` (:func:`sticker_yuva`) into the I420 ``buf`` in place:
     centred at (cx, cy), ``width`` px wide, rotated by ``angle`` degrees clockwise (image
     coordinates). Luma is blended at full size, chroma with the 2x2 average of the warped
-    sticker, inside the even-aligned box it covers."""
+    sticker, inside the even-aligned box it covers. ``buf`` may be deep (uint16 10-bit codes)
+    with a sticker in those codes."""
     sh, sw = sticker.shape[:2]
     h, w = buf.shape[0] * 2 // 3, buf.shape[1]
     scale = width / sw
@@ -217,9 +225,10 @@ def paste_sticker(
         (u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], small, 1),
         (v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], small, 2),
     )
+    top = 1023 if buf.dtype == np.uint16 else 255
     for roi, src, channel in regions:
         blended = roi * (1.0 - src[..., 3]) + src[..., channel]
-        roi[...] = np.clip(np.rint(blended), 0, 255)
+        roi[...] = np.clip(np.rint(blended), 0, top)
 
 
 class FaceStickerFilter(_FaceFilter):
@@ -227,6 +236,7 @@ class FaceStickerFilter(_FaceFilter):
     name = "Face sticker"
     description = "Puts a sticker on every face; it moves, scales and tilts with the face."
     layout = I420  # blended into the planes: no RGB round trip of the whole frame
+    deep = True  # 10-bit frames: the sticker is placed in HLG by the host's sdr_to_deep
     params = (
         ChoiceParam("sticker", default="sunglasses", choices=("sunglasses", "crown", "heart-eyes", "blush"), help="A sticker that ships with the app."),
         FileParam("file", extensions=(".png",), help="Your own transparent PNG; overrides the sticker (centred on the face)."),
@@ -237,7 +247,7 @@ class FaceStickerFilter(_FaceFilter):
     )  # fmt: skip
 
     def process(self, image: np.ndarray, t: float, values: dict[str, Any]) -> np.ndarray:
-        boxes = self.faces(i420_planes(image)[0], t, values)
+        boxes = self.faces(image, t, values)
         if not boxes:
             return image
         if values["file"]:
@@ -247,7 +257,12 @@ class FaceStickerFilter(_FaceFilter):
             if path_obj is None:
                 raise ParamError(f"the sticker '{values['sticker']}' is not installed")
             path, anchor = str(path_obj), sticker_anchors().get(values["sticker"], LEGACY_ANCHOR)
-        sticker = sticker_yuva(path)
+        to_deep = None
+        if image.dtype == np.uint16:
+            to_deep = self.ctx.sdr_to_deep
+            if to_deep is None:
+                raise FilterError(self.id, "a 10-bit frame came without the host's SDR -> HLG conversion")
+        sticker = sticker_yuva(path, to_deep)
         out = image.copy()
         h, w = image.shape[0] * 2 // 3, image.shape[1]
         for box in boxes:
@@ -275,6 +290,7 @@ class ReframeFilter(_FaceFilter):
     name = "Auto reframe"
     description = "Keeps faces in the centre crop when a wide clip fills a vertical canvas."
     layout = I420
+    deep = True  # moves the planes whatever their depth
     params = (
         ChoiceParam("aspect", default="9:16", choices=tuple(ASPECTS), help="Shape of the visible window (the canvas)."),
         FloatParam("smoothness", default=0.5, minimum=0.0, maximum=1.0, help="How calmly the window follows (1 = slow pans)."),
@@ -318,7 +334,7 @@ class ReframeFilter(_FaceFilter):
         if ww >= w - 1 and wh >= h - 1:
             return image
         y, u, v = i420_planes(image)
-        cx, cy = self.window(self.faces(y, t, values), t, w, h, values)
+        cx, cy = self.window(self.faces(image, t, values), t, w, h, values)
         wx = min(max(cx * w, ww / 2), w - ww / 2)
         wy = min(max(cy * h, wh / 2), h - wh / 2)
         dx = round((w / 2 - wx) / 2) * 2
