@@ -19,7 +19,10 @@ is about a second of work, so a filter costing half a millisecond is timed over 
 frames, not drowned in the noise of starting ffmpeg), best of three for both sides, the ratio
 ours / ffmpeg and PASS/FAIL: every built-in <= 1.0x ffmpeg, the LUT <= 0.33x lut3d.
 
+``--deep-only``: the built-ins the HDR export runs, on 10-bit frames against the same 8-bit ones.
+
 Run: .venv/bin/python bench/filters.py [--frames 30] [--quick] [--isolation-only] [--targets-only]
+[--deep-only]
 """
 
 from __future__ import annotations
@@ -298,6 +301,30 @@ def isolation_report(sizes: list[tuple[int, int]], rounds: int) -> bool:
     return passed
 
 
+DEEP_CASES: list[tuple[str, list[dict[str, Any]]]] = [
+    ("colour", CASES[0][1]),
+    ("vignette", [{"id": "studio.vignette", "params": {"amount": 0.6}}]),
+    ("blur r=20", [{"id": "studio.blur", "params": {"radius": 20}}]),
+    ("sharpen", [{"id": "studio.sharpen", "params": {"amount": 1.0, "radius": 2.5}}]),
+    ("grain", [{"id": "studio.grain", "params": {"amount": 0.4}}]),
+]
+
+
+def deep_report(n: int = 30) -> None:
+    """The built-ins that run in the HDR export: ms/frame on 10-bit frames (uint16 codes) against
+    the same filter on the 8-bit frames they came from (informative: the HDR export's libx265
+    Main 10 takes far longer a frame)."""
+    w, h = 1080, 1920
+    frames8 = test_frames(w, h, 10)
+    frames10 = [f.astype(np.uint16) * 4 for f in frames8]
+    print(f"\n== the HDR export's built-ins, {w}x{h}: 10-bit frames vs the same 8-bit frames (ms/frame)")
+    print(f"{'filter':<16}{'8-bit':>9}{'10-bit':>9}{'ratio':>8}")
+    for label, refs in DEEP_CASES:
+        ms8 = ours_ms(refs, w, h, frames8, n)
+        ms10 = ours_ms(refs, w, h, frames10, n)
+        print(f"{label:<16}{ms8:>9.2f}{ms10:>9.2f}{ms10 / ms8:>7.1f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -306,14 +333,20 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="540x960 only")
     parser.add_argument("--isolation-only", action="store_true", help="only the plugin isolation cost")
     parser.add_argument("--targets-only", action="store_true", help="only the 1080x1920 targets vs ffmpeg")
+    parser.add_argument("--deep-only", action="store_true", help="only the 10-bit (HDR export) built-ins")
     args = parser.parse_args()
     if args.targets_only:
         return 0 if targets_report() else 1
+    if args.deep_only:
+        deep_report()
+        return 0
     isolation_sizes = [(540, 960)] if args.quick else [(540, 960), (1080, 1920)]
     if args.isolation_only:
         return 0 if isolation_report(isolation_sizes, max(args.frames, 300)) else 1
     have_ffmpeg = shutil.which("ffmpeg") is not None
     targets_ok = targets_report() if have_ffmpeg else True
+    if not args.quick:
+        deep_report()
     print(f"cores: {os.cpu_count()}, OpenCV threads: {cv2.getNumThreads()}, ONNX Runtime: {providers()[0]}")
     sizes = [(540, 960)] if args.quick else [(1080, 1920), (540, 960)]
     with tempfile.TemporaryDirectory() as tmp:
