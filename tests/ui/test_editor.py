@@ -64,6 +64,11 @@ def test_build_with_the_mouse_then_undo_everything_and_redo(
     assert other.start == pytest.approx(first.end)  # laid end to end
     assert window.history.labels == ["Add clips"]
 
+    # free placement on the main track: Edit > Magnetic Main Track off
+    magnetic = next(a for a in window.menus["edit"].actions() if a.text() == "&Magnetic Main Track")
+    assert magnetic.isChecked()
+    magnetic.trigger()
+    assert not magnetic.isChecked() and not window.timeline_model.magnetic
     drag(qtbot, view, point(view, other.start + 0.5, track.id), point(view, other.start + 1.5, track.id))
     assert other.start == pytest.approx(3.0, abs=0.02)
     y = point(view, 0, track.id).y()

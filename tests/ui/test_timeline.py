@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,7 @@ def test_drag_trim_split_undo_to_the_start_and_redo(qtbot: QtBot, ui_media: dict
     project = two_clip_project(str(ui_media["clip"]))
     original = snapshot(project)
     view = make_view(qtbot, project)
+    view.set_magnetic(False)  # free placement (the magnetic main track: below)
     history = view.model.history
 
     # drag clip b from 2.0 s to ~3.0 s (grabbed in its middle)
@@ -231,3 +233,80 @@ def test_thumbnails_and_waveforms_arrive_from_the_background(
         assert (band[..., 1] > 200).sum() > 50  # the green waveform pixels
     finally:
         runner.shutdown(wait=True)
+
+
+def packed_project(source: str) -> Project:
+    """Three 1 s clips end to end on the main track, one overlay clip, a text track."""
+    main = Track(
+        "v1",
+        "video",
+        clips=[VideoClip(n, source, 0.0, 1.0, float(i)) for i, n in enumerate("abc")],
+    )
+    overlay = Track("v2", "video", clips=[VideoClip("o", source, 0.0, 1.0, 0.5)])
+    return Project(tracks=[main, overlay, Track("t1", "text", items=[TextItem("hi", "Hi", 0.0, 1.0)])])
+
+
+def starts(project: Project, track_id: str) -> dict[str, float]:
+    return {c.id: round(c.start, 3) for c in project.track(track_id).clips}
+
+
+def test_the_magnetic_main_track_reorders_ripples_and_closes_gaps(
+    qtbot: QtBot, ui_media: dict[str, Path]
+) -> None:
+    project = packed_project(str(ui_media["clip"]))
+    original = snapshot(project)
+    view = make_view(qtbot, project)
+    assert view.model.magnetic
+    history = view.model.history
+
+    # drag c (2-3 s) to the front: it goes to 0 and a, b close up after it, one undo step
+    drag(qtbot, view, point(view, 2.5, "v1"), point(view, 0.3, "v1"))
+    assert starts(project, "v1") == {"c": 0.0, "a": 1.0, "b": 2.0}
+    assert history.labels[-1] == "Move clip"
+    # let go between two clips: the nearest boundary
+    drag(qtbot, view, point(view, 0.5, "v1"), point(view, 1.6, "v1"))
+    assert starts(project, "v1") == {"a": 0.0, "c": 1.0, "b": 2.0}
+
+    # trim c's out edge from 2.0 s to 1.5 s without Alt: b follows, no gap opens
+    y = point(view, 0, "v1").y()
+    drag(qtbot, view, QPoint(round(view.time_to_x(2.0)) - 2, y), QPoint(round(view.time_to_x(1.5)), y))
+    assert project.clip("c").end == pytest.approx(1.5, abs=0.02)
+    assert project.clip("b").start == pytest.approx(project.clip("c").end, abs=1e-6)
+
+    # drag a off the main track onto the overlay track: the main track closes its gap
+    a_x = point(view, 0.5, "v1")
+    drag(qtbot, view, a_x, QPoint(a_x.x() + round(view.pps * 2.5), point(view, 3.0, "v2").y()))
+    assert "a" in starts(project, "v2") and project.clip("a").start == pytest.approx(2.5, abs=0.05)
+    assert starts(project, "v1")["c"] == 0.0 and project.clip("b").start == pytest.approx(
+        project.clip("c").end
+    )
+
+    # and back onto it, let go near the start: inserted at 0, the others ripple
+    drag(qtbot, view, point(view, 3.0, "v2"), QPoint(round(view.time_to_x(0.1)), point(view, 0, "v1").y()))
+    assert starts(project, "v1")["a"] == 0.0
+    ordered = sorted(project.track("v1").clips, key=lambda c: c.start)
+    for prev, nxt in itertools.pairwise(ordered):
+        assert nxt.start == pytest.approx(prev.end, abs=1e-6)
+
+    # the overlay and text tracks keep free placement
+    drag(qtbot, view, point(view, 1.0, "v2"), point(view, 2.0, "v2"))
+    assert project.clip("o").start == pytest.approx(1.5, abs=0.02)
+
+    while history.can_undo:
+        history.undo()
+    assert snapshot(project) == original
+
+
+def test_with_the_magnet_off_the_main_track_places_freely(qtbot: QtBot, ui_media: dict[str, Path]) -> None:
+    project = packed_project(str(ui_media["clip"]))
+    view = make_view(qtbot, project)
+    view.actions_by_name["magnetic"].trigger()
+    assert not view.model.magnetic
+    drag(qtbot, view, point(view, 2.5, "v1"), point(view, 4.0, "v1"))
+    assert starts(project, "v1") == {"a": 0.0, "b": 1.0, "c": 3.5}
+    y = point(view, 0, "v1").y()
+    drag(qtbot, view, QPoint(round(view.time_to_x(1.0)) - 2, y), QPoint(round(view.time_to_x(0.6)), y))
+    assert project.clip("a").end == pytest.approx(0.6, abs=0.02) and project.clip("b").start == 1.0
+    view.select(["b"])
+    view.delete_selection()
+    assert starts(project, "v1") == {"a": 0.0, "c": 3.5}  # the gap stays

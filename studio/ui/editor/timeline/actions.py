@@ -36,6 +36,7 @@ class ActionsMixin:
                 lambda: self.set_zoom(self.pps / 1.5),
             ),
             ("zoom_fit", "Zoom to &Fit", Qt.Modifier.SHIFT | Qt.Key.Key_Z, self.zoom_to_fit),
+            ("magnetic", "&Magnetic Main Track", QKeySequence(), self.set_magnetic),
         ]
         actions: dict[str, QAction] = {}
         for name, text, key, slot in specs:
@@ -45,7 +46,22 @@ class ActionsMixin:
             action.triggered.connect(lambda _checked=False, s=slot: s())
             self.addAction(action)
             actions[name] = action
+        magnetic = actions["magnetic"]
+        magnetic.setCheckable(True)
+        magnetic.setChecked(self.model.magnetic)
+        magnetic.setToolTip(
+            "The bottom video track keeps its clips end to end: drops insert, deletes close the gap, "
+            "drags reorder and trims ripple. Off: clips stay where you put them."
+        )
         return actions
+
+    def set_magnetic(self, on: bool | None = None) -> None:
+        """Turn the magnetic main track on or off (None: follow the menu item's check mark)."""
+        action = self.actions_by_name.get("magnetic") if hasattr(self, "actions_by_name") else None
+        self.model.magnetic = bool(action.isChecked() if on is None and action is not None else on)
+        if action is not None and action.isChecked() != self.model.magnetic:
+            action.setChecked(self.model.magnetic)
+        self.message.emit("Magnetic main track " + ("on" if self.model.magnetic else "off"))
 
     def _do(self, edits: list[Edit], label: str) -> bool:
         if not edits:
@@ -68,7 +84,7 @@ class ActionsMixin:
         """Delete the selection; on the magnetic main track the clips after it close the gap."""
         chosen = [e for _, e in self.selected_elements()]
         edits: list[Edit] = [RemoveClip(e.id) for e in chosen]
-        if edits:
+        if edits and self.model.magnetic:
             edits += remove_edits(self.model.project, {e.id for e in chosen})
         return self._do(edits, "Delete clip" if len(chosen) == 1 else f"Delete {len(chosen)} clips")
 

@@ -50,10 +50,12 @@ def place_media(
     *,
     fit: str = "fill",
     label: str = "Add clips",
+    magnetic: bool = True,
 ) -> Group | None:
     """Clips for ``media`` (MediaInfo objects) end to end from ``at``: pictures on a video
     track (``track_id`` when it is one), audio-only files on an audio track. On the main video
-    track they go in at the clip boundary nearest ``at`` and the clips after them ripple."""
+    track (when ``magnetic``) they go in at the clip boundary nearest ``at`` and the clips after
+    them ripple."""
     edits: list[Edit] = []
     made: dict[str, str] = {}
     t = {"video": at, "audio": at}
@@ -65,7 +67,7 @@ def place_media(
             tid = _track_for(project, "video", track_id, edits, made)
             clip: Any = VideoClip(new_id(), info.path, 0.0, length, t["video"], fit=fit)
             t["video"] += length
-            if tid == (main.id if main is not None else made.get("video")):
+            if magnetic and tid == (main.id if main is not None else made.get("video")):
                 on_main.append(clip)
                 continue
         elif info.audio is not None:

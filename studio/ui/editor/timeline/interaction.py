@@ -14,6 +14,7 @@ from studio.core.edits import Edit, MoveClip, TrimClip
 from studio.core.project import TextItem
 from studio.ui.drops import local_paths
 from studio.ui.editor.timeline.geometry import HEADER_W, MIN_LENGTH, RULER_H, SNAP_PX
+from studio.ui.editor.timeline.magnetic import is_main, move_edits
 
 
 @dataclass
@@ -89,7 +90,7 @@ class InteractionMixin:
         elif drag.mode == "move":
             self._update_move(drag, pos)
         else:
-            self._update_trim(drag, pos, bool(event.modifiers() & Qt.KeyboardModifier.AltModifier))
+            self._update_trim(drag, pos, self._ripples(drag.element_id, event.modifiers()))
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -100,10 +101,17 @@ class InteractionMixin:
             if drag.mode == "move":
                 self._commit_move(drag)
             elif drag.mode in ("trim-in", "trim-out"):
-                ripple = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+                ripple = self._ripples(drag.element_id, event.modifiers())
                 self.model.do(TrimClip(drag.element_id, drag.mode[5:], drag.t, ripple=ripple))
         self.model.history.seal()
         self.update()
+
+    def _ripples(self, element_id: str, modifiers: Qt.KeyboardModifier) -> bool:
+        """Whether a trim moves the clips after it: with Alt, or always on the magnetic main track."""
+        if modifiers & Qt.KeyboardModifier.AltModifier:
+            return True
+        found = self.model.find(element_id)
+        return self.model.magnetic and found is not None and is_main(self.model.project, found[0].id)
 
     def _snap_frame(self, t: float) -> float:
         return max(0.0, round(t * self.fps) / self.fps)
@@ -143,6 +151,15 @@ class InteractionMixin:
     def _commit_move(self, drag: Drag) -> None:
         if abs(drag.dt) < 1e-9 and drag.track_id is None:
             return
+        selected = [e for _, e in self.selected_elements()]
+        if self.model.magnetic and len(selected) == 1:
+            element = selected[0]
+            magnetic = move_edits(
+                self.model.project, element.id, max(0.0, element.start + drag.dt), drag.track_id
+            )
+            if magnetic is not None:
+                self._do(magnetic, "Move clip")
+                return
         edits: list[Edit] = [
             MoveClip(e.id, max(0.0, e.start + drag.dt), drag.track_id) for _, e in self.selected_elements()
         ]

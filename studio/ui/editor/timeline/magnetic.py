@@ -1,8 +1,11 @@
 """The magnetic main track: the bottom video track holds its clips end to end from 0.
 
 Dropping media on it inserts at the clip boundary nearest the drop and ripples the clips after
-it; deleting from it closes the gap. Other tracks (overlay video, text, audio) keep free
-placement. Everything here returns core edits, so each gesture stays one undo step.
+it; deleting from it closes the gap; dragging a clip along it moves it to the boundary nearest
+where it is let go (the others close up around it); dragging one off it closes its gap, onto it
+inserts it; trimming one of its clips ripples the clips after it. Other tracks (overlay video,
+text, audio) keep free placement, and so does the main track when the timeline's "Magnetic Main
+Track" is off. Everything here returns core edits, so each gesture stays one undo step.
 """
 
 from __future__ import annotations
@@ -64,6 +67,36 @@ def insert_edits(project: Project, track_id: str, clips: Sequence[Any], at: floa
             moves.append(MoveClip(clip.id, t))
         t += clip.end - clip.start
     return edits + list(reversed(moves)) + [AddClip(track_id, clip) for clip in clips]
+
+
+def move_edits(
+    project: Project, clip_id: str, start: float, track_id: str | None = None
+) -> list[Edit] | None:
+    """The edits of dragging one clip to ``start`` on ``track_id`` (None: its own track) when the
+    main track is involved: along it, the clip goes to the boundary nearest ``start`` and the
+    track stays packed; off it, its gap closes; onto it, it is inserted at the nearest boundary
+    and the clips after it ripple. None when the main track is not involved (a free move)."""
+    main = main_track(project)
+    if main is None:
+        return None
+    source, clip = project.find(clip_id)
+    target = track_id or source.id
+    if main.id not in (source.id, target):
+        return None
+    if target != main.id:  # off the main track
+        rest = sorted((c for c in main.clips if c.id != clip_id), key=lambda c: c.start)
+        return [MoveClip(clip_id, start, target), *pack_edits(rest)]
+    others = sorted((c for c in main.clips if c.id != clip_id), key=lambda c: c.start)
+    k = insertion_index(others, start)
+    edits: list[Edit] = []
+    t = 0.0
+    for c in [*others[:k], clip, *others[k:]]:
+        if c is clip and (source.id != main.id or abs(c.start - t) > EPS):
+            edits.append(MoveClip(c.id, t, None if source.id == main.id else main.id))
+        elif c is not clip and abs(c.start - t) > EPS:
+            edits.append(MoveClip(c.id, t))
+        t += c.end - c.start
+    return edits
 
 
 def remove_edits(project: Project, removed: set[str]) -> list[Edit]:

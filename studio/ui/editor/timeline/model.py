@@ -148,6 +148,7 @@ class TimelineModel(QObject):
         self.history = history or History(Project())
         self.rows: list[TrackIndex] = []
         self.markers: list[float] = []
+        self.magnetic = True  # the main track packs its clips (timeline.magnetic)
         self.set_history(self.history)
 
     @property

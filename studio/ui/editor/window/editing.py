@@ -52,7 +52,7 @@ class EditingMixin:
             return out
 
         def place(infos: list[Any]) -> None:
-            group = place_media(self.project, infos, at, track_id)
+            group = place_media(self.project, infos, at, track_id, magnetic=self.timeline_model.magnetic)
             if group is None:
                 self.show_message("None of those files can go on the timeline")
                 return

@@ -67,12 +67,23 @@ class MenusMixin:
         self.history_menu.aboutToShow.connect(self._fill_history)
         edit.addSeparator()
         actions = self.timeline.view.actions_by_name
-        for name in ("cut", "copy", "paste", "delete", "ripple_delete", "select_all", "split", "marker"):
+        names = (
+            "cut",
+            "copy",
+            "paste",
+            "delete",
+            "ripple_delete",
+            "select_all",
+            "split",
+            "marker",
+            "magnetic",
+        )
+        for name in names:
             action = actions[name]
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
             edit.addAction(action)
-            if name in ("paste", "select_all"):
+            if name in ("paste", "select_all", "marker"):
                 edit.addSeparator()
         edit.addSeparator()
         self.add_text_action = self._action("Add &Text at Playhead", self.add_text, Qt.Key.Key_T)
