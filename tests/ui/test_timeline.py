@@ -153,8 +153,15 @@ def test_multi_select_delete_ripple_delete_copy_paste(qtbot: QtBot, ui_media: di
     view.move_playhead(6.0)
     qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     starts = sorted(c.start for c in project.track("v1").clips)
-    assert starts == [0.0, 1.0, 2.0, 3.0, 6.0, 8.0]  # pasted with their spacing kept
+    # on the magnetic main track: inserted end to end at the boundary nearest the playhead
+    assert starts == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert view.model.history.labels[-1] == "Paste"
+    view.model.history.undo()
+    view.set_magnetic(False)
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    starts = sorted(c.start for c in project.track("v1").clips)
+    assert starts == [0.0, 1.0, 2.0, 3.0, 6.0, 8.0]  # free placement: their spacing kept
+    view.set_magnetic(True)
 
     view.model.history.undo()
     view.select(["c1"])
@@ -287,6 +294,16 @@ def test_the_magnetic_main_track_reorders_ripples_and_closes_gaps(
     ordered = sorted(project.track("v1").clips, key=lambda c: c.start)
     for prev, nxt in itertools.pairwise(ordered):
         assert nxt.start == pytest.approx(prev.end, abs=1e-6)
+
+    # a and c selected and dragged past b: they move as a block, in their order, after it
+    ordered = [c.id for c in sorted(project.track("v1").clips, key=lambda c: c.start)]
+    assert ordered == ["a", "c", "b"]
+    view.select(["a", "c"])
+    b = project.clip("b")
+    drag(qtbot, view, point(view, 0.5, "v1"), point(view, 0.5 + b.end + 0.2, "v1"))
+    assert [c.id for c in sorted(project.track("v1").clips, key=lambda c: c.start)] == ["b", "a", "c"]
+    assert project.clip("b").start == 0.0
+    history.undo()
 
     # the overlay and text tracks keep free placement
     drag(qtbot, view, point(view, 1.0, "v2"), point(view, 2.0, "v2"))

@@ -5,13 +5,14 @@ zoom) and the keys that trigger them (a part of
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 
 from studio.core.edits import AddClip, AddTrack, Edit, RemoveClip, RippleDelete, SplitClip
 from studio.core.project import TextItem, new_id
-from studio.ui.editor.timeline.magnetic import remove_edits
+from studio.ui.editor.timeline.magnetic import insert_edits, main_track, remove_edits
 from studio.ui.editor.timeline.model import Group, SetMarkers
 
 
@@ -103,7 +104,9 @@ class ActionsMixin:
         return self.copy_selection() > 0 and self.delete_selection()
 
     def paste(self) -> bool:
-        """Paste the copied elements at the playhead, keeping their spacing and tracks."""
+        """Paste the copied elements at the playhead, keeping their spacing and tracks; those
+        going to the magnetic main track are inserted end to end at its boundary nearest the
+        playhead, and the clips after them ripple."""
         if not self.clipboard:
             return False
         project = self.model.project
@@ -111,6 +114,8 @@ class ActionsMixin:
         edits: list[Edit] = []
         new_tracks: dict[str, str] = {}
         pasted: list[str] = []
+        main = main_track(project) if self.model.magnetic else None
+        on_main: list[Any] = []
         for track_id, kind, element in self.clipboard:
             target = next((t.id for t in project.tracks if t.id == track_id), None)
             if target is None:
@@ -125,8 +130,13 @@ class ActionsMixin:
             if isinstance(clone, TextItem):
                 clone.end = start + element.duration
             clone.start = start
-            edits.append(AddClip(target, clone))
             pasted.append(clone.id)
+            if main is not None and target == main.id:
+                on_main.append(clone)
+                continue
+            edits.append(AddClip(target, clone))
+        if on_main and main is not None:
+            edits += insert_edits(project, main.id, sorted(on_main, key=lambda c: c.start), self.playhead)
         if self._do(edits, "Paste"):
             self.select(pasted)
             return True

@@ -14,7 +14,7 @@ from studio.core.edits import Edit, MoveClip, TrimClip
 from studio.core.project import TextItem
 from studio.ui.drops import local_paths
 from studio.ui.editor.timeline.geometry import HEADER_W, MIN_LENGTH, RULER_H, SNAP_PX
-from studio.ui.editor.timeline.magnetic import is_main, move_edits
+from studio.ui.editor.timeline.magnetic import group_move_edits, is_main, move_edits
 
 
 @dataclass
@@ -160,6 +160,10 @@ class InteractionMixin:
             if magnetic is not None:
                 self._do(magnetic, "Move clip")
                 return
+        if self.model.magnetic and len(selected) > 1:
+            moves = {e.id: max(0.0, e.start + drag.dt) for e in selected}
+            self._do(group_move_edits(self.model.project, moves), f"Move {len(selected)} clips")
+            return
         edits: list[Edit] = [
             MoveClip(e.id, max(0.0, e.start + drag.dt), drag.track_id) for _, e in self.selected_elements()
         ]

@@ -99,6 +99,28 @@ def move_edits(
     return edits
 
 
+def group_move_edits(project: Project, moves: dict[str, float]) -> list[Edit]:
+    """The edits of dragging several elements (id -> new start, each on its own track): off the
+    main track they go where they are let go; on it the selected clips move as a block, in
+    their order, to the boundary between the other clips nearest the block's new start, and the
+    track stays packed."""
+    main = main_track(project)
+    main_ids = {c.id for c in main.clips} if main is not None else set()
+    edits: list[Edit] = [MoveClip(i, start) for i, start in moves.items() if i not in main_ids]
+    if main is None or not main_ids & moves.keys():
+        return edits
+    clips = sorted(main.clips, key=lambda c: c.start)
+    block = [c for c in clips if c.id in moves]
+    others = [c for c in clips if c.id not in moves]
+    k = insertion_index(others, min(moves[c.id] for c in block))
+    t = 0.0
+    for c in [*others[:k], *block, *others[k:]]:
+        if abs(c.start - t) > EPS:
+            edits.append(MoveClip(c.id, t))
+        t += c.end - c.start
+    return edits
+
+
 def remove_edits(project: Project, removed: set[str]) -> list[Edit]:
     """Moves that close the gaps left on the main track once ``removed`` ids are gone."""
     main = main_track(project)
