@@ -201,6 +201,8 @@ def test_first_start_fills_the_screen_and_later_starts_restore_the_window(qtbot:
     first.showNormal()
     first.resize(700, 500)
     qtbot.waitUntil(lambda: not first.isMaximized() and first.size().width() == 700, timeout=5000)
+    assert first.timeline_model.magnetic  # on at the first start
+    first.timeline.view.actions_by_name["magnetic"].trigger()
     first.close()
 
     second = MainWindow()
@@ -211,6 +213,9 @@ def test_first_start_fills_the_screen_and_later_starts_restore_the_window(qtbot:
     qtbot.waitExposed(second)
     qtbot.waitUntil(lambda: (second.width(), second.height()) == (700, 500), timeout=5000)
     assert not second.isMaximized()
+    # the magnet stays as it was left
+    assert not second.timeline_model.magnetic
+    assert not second.timeline.view.actions_by_name["magnetic"].isChecked()
     second.close()
 
 

@@ -56,13 +56,15 @@ class ActionsMixin:
         )
         return actions
 
-    def set_magnetic(self, on: bool | None = None) -> None:
-        """Turn the magnetic main track on or off (None: follow the menu item's check mark)."""
+    def set_magnetic(self, on: bool | None = None, *, quiet: bool = False) -> None:
+        """Turn the magnetic main track on or off (None: follow the menu item's check mark);
+        ``quiet``: without the status-bar message (restoring the saved choice)."""
         action = self.actions_by_name.get("magnetic") if hasattr(self, "actions_by_name") else None
         self.model.magnetic = bool(action.isChecked() if on is None and action is not None else on)
         if action is not None and action.isChecked() != self.model.magnetic:
             action.setChecked(self.model.magnetic)
-        self.message.emit("Magnetic main track " + ("on" if self.model.magnetic else "off"))
+        if not quiet:
+            self.message.emit("Magnetic main track " + ("on" if self.model.magnetic else "off"))
 
     def _do(self, edits: list[Edit], label: str) -> bool:
         if not edits:

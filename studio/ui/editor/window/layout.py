@@ -59,8 +59,9 @@ class LayoutMixin:
         self.statusBar().addPermanentWidget(self.jobs_status)
 
     def restore_layout(self, *, fill_screen: bool = True) -> None:
-        """Window geometry and splitter/dock state from the settings (base64, Qt's own format);
-        with none saved (the first start) the window fills the screen unless ``fill_screen`` is off."""
+        """Window geometry and splitter/dock state from the settings (base64, Qt's own format), and
+        the timeline's magnetic main track (on unless turned off); with none saved (the first
+        start) the window fills the screen unless ``fill_screen`` is off."""
         geometry = self.settings.extra.get("window_geometry")
         saved = isinstance(geometry, str) and bool(geometry)
         restored = saved and self.restoreGeometry(QByteArray.fromBase64(str(geometry).encode("ascii")))
@@ -72,6 +73,9 @@ class LayoutMixin:
             state = self.settings.extra.get(key)
             if isinstance(state, str) and state:
                 splitter.restoreState(QByteArray.fromBase64(state.encode("ascii")))
+        self.timeline.view.set_magnetic(
+            self.settings.extra.get("magnetic_main_track") is not False, quiet=True
+        )
 
     def fill_screen(self) -> None:
         """First start: the whole available screen (maximized; un-maximized, most of it)."""
@@ -88,6 +92,7 @@ class LayoutMixin:
         self.settings.window_state = bytes(self.saveState().toBase64()).decode("ascii")
         self.settings.extra["main_splitter"] = bytes(self.splitter.saveState().toBase64()).decode("ascii")
         self.settings.extra["editor_splitter"] = bytes(self.vsplitter.saveState().toBase64()).decode("ascii")
+        self.settings.extra["magnetic_main_track"] = self.timeline_model.magnetic
         try:
             save_settings(self.paths, self.settings)
         except OSError as exc:
