@@ -345,34 +345,31 @@ class DraftsBrowser(QWidget):
         return dialog
 
     def delete_selected(self) -> JobHandle[None] | None:
-        ids = self.selected_ids()
-        if not ids:
-            return None
-        store = self.store
-
-        def trash() -> None:
-            for draft_id in ids:
-                store.trash(draft_id)
-
-        return self._write(
-            trash,
+        return self._each_selected(
+            self.store.trash,
             "Move drafts to the trash",
-            lambda _: self._after_change(f"Moved {len(ids)} draft(s) to the trash — restore them from Trash"),
+            lambda n: f"Moved {n} draft(s) to the trash — restore them from Trash",
         )
 
     def restore_selected(self) -> JobHandle[None] | None:
+        return self._each_selected(
+            self.store.restore_from_trash, "Restore drafts", lambda n: f"Restored {n} draft(s)"
+        )
+
+    def _each_selected(
+        self, change: Callable[[str], object], label: str, done: Callable[[int], str]
+    ) -> JobHandle[None] | None:
+        """``change(draft_id)`` for every selected draft in one write job (``label``), then
+        the grid is refreshed and ``done(count)`` said."""
         ids = self.selected_ids()
         if not ids:
             return None
-        store = self.store
 
-        def restore() -> None:
+        def run() -> None:
             for draft_id in ids:
-                store.restore_from_trash(draft_id)
+                change(draft_id)
 
-        return self._write(
-            restore, "Restore drafts", lambda _: self._after_change(f"Restored {len(ids)} draft(s)")
-        )
+        return self._write(run, label, lambda _: self._after_change(done(len(ids))))
 
     def delete_forever_selected(self, *, confirm: bool = True) -> bool:
         ids = self.selected_ids()
