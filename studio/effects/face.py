@@ -486,6 +486,16 @@ class FaceCache:
         tmp.replace(folder / f"faces-{clip.key}.json")
         clip.dirty = 0
 
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._clips)
+
+    def forget(self, clip: ClipFaces) -> None:
+        """Drop one clip's tracks (a chain without a clip key closing: nobody can ask again)."""
+        with self._lock:
+            if self._clips.get(clip.key) is clip:
+                del self._clips[clip.key]
+
     def clear(self) -> None:
         with self._lock:
             self._clips.clear()

@@ -172,3 +172,14 @@ def test_without_the_hosts_conversion_a_deep_sticker_says_so() -> None:
     frame10 = _picture().astype(np.uint16) * 4
     with pytest.raises(FilterError, match="SDR -> HLG conversion"):
         _run(frame10, [ref("studio.face-sticker", sticker="sunglasses")])
+
+
+def test_a_chain_without_a_clip_key_leaves_no_face_tracks_behind() -> None:
+    """Such a chain's tracks are keyed by its filter's id(), which a later filter may be given:
+    they must go when it closes, or that filter would see this picture's faces."""
+    from studio.effects.face import FACE_CACHE
+
+    before = set(FACE_CACHE.keys())
+    for buf in (_picture(), _picture().astype(np.uint16) * 4):
+        _run(buf, [ref("studio.face-blur", strength=1.0)])
+    assert set(FACE_CACHE.keys()) == before

@@ -65,7 +65,10 @@ class _FaceFilter(Filter):
 
     def close(self) -> None:
         for clip in getattr(self, "_clips", {}).values():
-            if self.ctx.clip_key and self.ctx.cache_dir:
+            if not self.ctx.clip_key:
+                # keyed by this instance's id(), which a later instance may be given
+                FACE_CACHE.forget(clip)
+            elif self.ctx.cache_dir:
                 FACE_CACHE.save(clip, self.ctx.cache_dir)
 
 
