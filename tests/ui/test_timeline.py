@@ -327,3 +327,26 @@ def test_with_the_magnet_off_the_main_track_places_freely(qtbot: QtBot, ui_media
     view.select(["b"])
     view.delete_selection()
     assert starts(project, "v1") == {"a": 0.0, "c": 3.5}  # the gap stays
+
+
+def test_a_rippling_trim_draws_the_later_clips_where_they_will_go(
+    qtbot: QtBot, ui_media: dict[str, Path]
+) -> None:
+    project = packed_project(str(ui_media["clip"]))
+    view = make_view(qtbot, project)
+    y = point(view, 0, "v1").y()
+    start, end = QPoint(round(view.time_to_x(1.0)) - 2, y), QPoint(round(view.time_to_x(0.6)), y)
+    x_28, x_50 = round(view.time_to_x(2.8)), round(view.time_to_x(5.0))
+    before = view.grab().toImage()
+    assert before.pixelColor(x_28, y) != before.pixelColor(x_50, y)  # inside c (2-3 s)
+    qtbot.mousePress(view, LEFT, Qt.KeyboardModifier.NoModifier, start)
+    for k in range(1, 6):
+        qtbot.mouseMove(view, start + (end - start) * k / 5)
+    track_id, after, shift = view.ripple_preview() or ("", 0.0, 0.0)
+    assert (track_id, after) == ("v1", 1.0) and shift == pytest.approx(-0.4, abs=0.02)
+    during = view.grab().toImage()
+    # b and c are drawn 0.4 s earlier: c now ends at 2.6 s, so 2.8 s shows the empty row
+    assert during.pixelColor(x_28, y) == during.pixelColor(x_50, y)
+    qtbot.mouseRelease(view, LEFT, Qt.KeyboardModifier.NoModifier, end)
+    assert view.ripple_preview() is None
+    assert project.clip("b").start == pytest.approx(0.6, abs=0.02)

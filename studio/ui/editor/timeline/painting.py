@@ -44,6 +44,7 @@ class PaintingMixin:
         t0, t1 = self.visible_span
         visible_x = (float(HEADER_W), float(width))
         drag = self._drag if self._drag is not None and self._drag.moved else None
+        ripple = self.ripple_preview()
         for index, row in enumerate(self.model.rows):
             top, h = self._rows[index]
             if top > clip.bottom() or top + h < clip.top():
@@ -52,8 +53,10 @@ class PaintingMixin:
             lo, hi = t0, t1
             if drag is not None and drag.mode == "move":
                 lo, hi = t0 - abs(drag.dt), t1 + abs(drag.dt)
+            elif ripple is not None and ripple[0] == row.track.id:
+                lo, hi = t0 - abs(ripple[2]), t1 + abs(ripple[2])
             for element in row.visible(lo, hi):
-                self._paint_element(painter, element, row.track, index, visible_x, drag)
+                self._paint_element(painter, element, row.track, index, visible_x, drag, ripple)
         if drag is not None and drag.mode == "move" and drag.track_id is not None:
             found = self.model.find(drag.element_id)
             index = self.model.row_of(drag.track_id)
@@ -76,6 +79,19 @@ class PaintingMixin:
             painter.drawRect(drag.band)
         painter.end()
 
+    def ripple_preview(self) -> tuple[str, float, float] | None:
+        """While a rippling trim is dragged: (track id, the trimmed clip's end, the shift the
+        clips from there on will get), so they are drawn where letting go will put them."""
+        drag = self._drag
+        if drag is None or not drag.moved or not drag.ripple or not drag.mode.startswith("trim"):
+            return None
+        found = self.model.find(drag.element_id)
+        if found is None:
+            return None
+        track, element = found
+        change = element.start - drag.t if drag.mode == "trim-in" else drag.t - element.end
+        return track.id, element.end, change
+
     def _paint_element(
         self,
         painter: QPainter,
@@ -84,6 +100,7 @@ class PaintingMixin:
         index: int,
         visible_x: tuple[float, float],
         drag: Drag | None,
+        ripple: tuple[str, float, float] | None = None,
     ) -> None:
         selected = element.id in self.selection
         rect = self.element_rect(element, index).adjusted(0, 1, 0, -1)
@@ -91,10 +108,14 @@ class PaintingMixin:
         if drag is not None and selected and drag.mode == "move" and drag.track_id is None:
             ghost_dt = drag.dt
         elif drag is not None and drag.element_id == element.id and drag.mode.startswith("trim"):
-            if drag.mode == "trim-in":
+            if drag.mode == "trim-in" and drag.ripple:  # the clip keeps its start, its end moves
+                rect.setRight(self.time_to_x(element.end - (drag.t - element.start)))
+            elif drag.mode == "trim-in":
                 rect.setLeft(self.time_to_x(drag.t))
             else:
                 rect.setRight(self.time_to_x(drag.t))
+        elif ripple is not None and track.id == ripple[0] and element.start >= ripple[1] - 1e-6:
+            ghost_dt = ripple[2]
         if ghost_dt:
             rect.translate(ghost_dt * self.pps, 0)
         if rect.right() < visible_x[0] or rect.left() > visible_x[1]:
