@@ -350,3 +350,25 @@ def test_a_rippling_trim_draws_the_later_clips_where_they_will_go(
     qtbot.mouseRelease(view, LEFT, Qt.KeyboardModifier.NoModifier, end)
     assert view.ripple_preview() is None
     assert project.clip("b").start == pytest.approx(0.6, abs=0.02)
+
+
+def test_dragging_along_the_main_track_draws_the_others_making_room(
+    qtbot: QtBot, ui_media: dict[str, Path]
+) -> None:
+    project = packed_project(str(ui_media["clip"]))
+    view = make_view(qtbot, project)
+    start, end = point(view, 2.5, "v1"), point(view, 0.3, "v1")  # c to the front
+    qtbot.mousePress(view, LEFT, Qt.KeyboardModifier.NoModifier, start)
+    for k in range(1, 6):
+        qtbot.mouseMove(view, start + (end - start) * k / 5)
+    assert view.magnetic_preview() == {"a": pytest.approx(1.0), "b": pytest.approx(1.0)}
+    y = start.y()
+    x_25 = round(view.time_to_x(2.5))
+    x_50 = round(view.time_to_x(5.0))
+    frame = view.grab().toImage()
+    # b is drawn at 2-3 s, where c was; nothing is drawn past 3 s
+    assert frame.pixelColor(x_25, y) != frame.pixelColor(x_50, y)
+    assert frame.pixelColor(round(view.time_to_x(3.5)), y) == frame.pixelColor(x_50, y)
+    qtbot.mouseRelease(view, LEFT, Qt.KeyboardModifier.NoModifier, end)
+    assert view.magnetic_preview() == {}
+    assert starts(project, "v1") == {"c": 0.0, "a": 1.0, "b": 2.0}

@@ -10,10 +10,12 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 
+from studio.core.edits import MoveClip
 from studio.core.project import AudioClip, TextItem, Track, VideoClip
 from studio.ui.editor.timeline.geometry import HEADER_W, RULER_H
 from studio.ui.editor.timeline.interaction import Drag
 from studio.ui.editor.timeline.items import paint_thumbnails
+from studio.ui.editor.timeline.magnetic import move_edits
 
 COLORS = {
     "video": QColor(58, 96, 160),
@@ -45,6 +47,7 @@ class PaintingMixin:
         visible_x = (float(HEADER_W), float(width))
         drag = self._drag if self._drag is not None and self._drag.moved else None
         ripple = self.ripple_preview()
+        shifts = self.magnetic_preview()
         for index, row in enumerate(self.model.rows):
             top, h = self._rows[index]
             if top > clip.bottom() or top + h < clip.top():
@@ -55,8 +58,11 @@ class PaintingMixin:
                 lo, hi = t0 - abs(drag.dt), t1 + abs(drag.dt)
             elif ripple is not None and ripple[0] == row.track.id:
                 lo, hi = t0 - abs(ripple[2]), t1 + abs(ripple[2])
+            if shifts:
+                reach = max(abs(s) for s in shifts.values())
+                lo, hi = min(lo, t0 - reach), max(hi, t1 + reach)
             for element in row.visible(lo, hi):
-                self._paint_element(painter, element, row.track, index, visible_x, drag, ripple)
+                self._paint_element(painter, element, row.track, index, visible_x, drag, ripple, shifts)
         if drag is not None and drag.mode == "move" and drag.track_id is not None:
             found = self.model.find(drag.element_id)
             index = self.model.row_of(drag.track_id)
@@ -92,6 +98,25 @@ class PaintingMixin:
         change = element.start - drag.t if drag.mode == "trim-in" else drag.t - element.end
         return track.id, element.end, change
 
+    def magnetic_preview(self) -> dict[str, float]:
+        """While one clip is dragged on or onto the magnetic main track: how far each other clip
+        of it will shift when the clip is let go (seconds; only those that move)."""
+        drag = self._drag
+        if drag is None or not drag.moved or drag.mode != "move" or not self.model.magnetic:
+            return {}
+        selected = [e for _, e in self.selected_elements()]
+        if len(selected) != 1 or selected[0].id != drag.element_id:
+            return {}
+        element = selected[0]
+        edits = move_edits(self.model.project, element.id, max(0.0, element.start + drag.dt), drag.track_id)
+        shifts: dict[str, float] = {}
+        for e in edits or []:
+            if isinstance(e, MoveClip) and e.element_id != element.id:
+                found = self.model.find(e.element_id)
+                if found is not None:
+                    shifts[e.element_id] = e.start - found[1].start
+        return shifts
+
     def _paint_element(
         self,
         painter: QPainter,
@@ -101,6 +126,7 @@ class PaintingMixin:
         visible_x: tuple[float, float],
         drag: Drag | None,
         ripple: tuple[str, float, float] | None = None,
+        shifts: dict[str, float] | None = None,
     ) -> None:
         selected = element.id in self.selection
         rect = self.element_rect(element, index).adjusted(0, 1, 0, -1)
@@ -116,6 +142,8 @@ class PaintingMixin:
                 rect.setRight(self.time_to_x(drag.t))
         elif ripple is not None and track.id == ripple[0] and element.start >= ripple[1] - 1e-6:
             ghost_dt = ripple[2]
+        elif shifts and element.id in shifts:
+            ghost_dt = shifts[element.id]
         if ghost_dt:
             rect.translate(ghost_dt * self.pps, 0)
         if rect.right() < visible_x[0] or rect.left() > visible_x[1]:
