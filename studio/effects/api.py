@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
@@ -231,16 +231,29 @@ def parse_color(value: str) -> tuple[int, int, int]:
     return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
 
 
+class DeepHost(Protocol):
+    """The conversions a host with deep (10-bit HLG) frames lends the filters that mix SDR
+    colours in (``FilterContext.deep``); the render's are in ``studio.media.hlg``."""
+
+    def from_sdr(self, rgb: np.ndarray) -> np.ndarray:
+        """HxWx3 uint8 SDR R'G'B' -> HxWx3 float32 deep Y'CbCr codes (BT.2408 placement,
+        unrounded, chroma at full size): a sticker or a background colour for deep frames."""
+        ...
+
+    def sdr_chroma(self, i420: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A deep I420 buffer -> the working-space Cb, Cr (float32 8-bit codes, chroma size)
+        that the SDR preview's tone mapping gives it: to match an SDR colour (a chroma key)."""
+        ...
+
+
 @dataclass(frozen=True)
 class FilterContext:
     """What a filter learns when it opens: the frame size it will see, the rate, where it runs.
 
     ``clip_key`` identifies the clip (source + in/out) so analysis (face tracks) can be cached
     and shared between preview and export; ``cache_dir`` is where such caches may be stored.
-    ``sdr_to_deep``, set by a host whose frames may be deep (the HDR export), turns an HxWx3
-    uint8 SDR R'G'B' picture into HxWx3 float32 Y'CbCr 10-bit codes of the deep frames (BT.2408
-    placement, unrounded, full size): what a deep filter that draws an SDR picture (a sticker)
-    converts it with.
+    ``deep``, set by a host whose frames may be deep (the HDR export): its conversions between
+    the SDR working space and the deep frames (:class:`DeepHost`).
     """
 
     width: int
@@ -251,7 +264,7 @@ class FilterContext:
     clip_key: str = ""
     cache_dir: str = ""
     extras: Mapping[str, Any] = field(default_factory=dict)
-    sdr_to_deep: Callable[[np.ndarray], np.ndarray] | None = None
+    deep: DeepHost | None = None
 
     @property
     def scale(self) -> float:

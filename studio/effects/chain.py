@@ -35,7 +35,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from studio.core.frame import Frame
-from studio.effects.api import I420, Filter, FilterContext, FilterError, Mode, ParamError
+from studio.effects.api import I420, DeepHost, Filter, FilterContext, FilterError, Mode, ParamError
 from studio.effects.isolation import SAME, PluginWorker, WorkerFailure
 from studio.effects.registry import Registry, default_registry
 
@@ -407,7 +407,7 @@ def build_chain(
     device: str = "cpu",
     time_budget: float | None = None,
     fuse: Literal["auto", "never", "always"] = "auto",
-    sdr_to_deep: Callable[[np.ndarray], np.ndarray] | None = None,
+    deep: DeepHost | None = None,
 ) -> FilterChain:
     """Open the filters of one clip. Unknown/failing filters: skipped in preview, FilterError in export.
 
@@ -416,17 +416,14 @@ def build_chain(
     ``fuse``: runs of colour/LUT/vignette/blur go through one ONNX graph when that measures
     faster ("auto", decided once per process for each run and frame size), always, or never.
     ``time_budget``: seconds per frame for each third-party filter (default: :func:`default_budget`).
-    ``sdr_to_deep``: the host's SDR -> deep picture conversion, for a chain that gets deep frames
-    (``FilterContext.sdr_to_deep``).
+    ``deep``: the host's conversions for a chain that gets deep frames (``FilterContext.deep``).
     Each third-party filter's worker process is started (and the plugin opened there) here.
     """
     if mode not in ("preview", "export"):
         raise ValueError(f"mode must be 'preview' or 'export', not {mode!r}")
     if registry is None:
         registry = default_registry() if filters else Registry()
-    ctx = FilterContext(
-        int(width), int(height), float(fps), device, mode, clip_key, cache_dir, sdr_to_deep=sdr_to_deep
-    )
+    ctx = FilterContext(int(width), int(height), float(fps), device, mode, clip_key, cache_dir, deep=deep)
     budget = time_budget if time_budget is not None else default_budget(mode)
     steps: list[_Step] = []
     problems: list[str] = []

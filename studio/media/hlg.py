@@ -146,6 +146,38 @@ def sdr_to_yuv444(rgb: np.ndarray) -> np.ndarray:
     return cv2.transform(sdr_to_signal(np.ascontiguousarray(rgb)), affine)
 
 
+class DeepConversions:
+    """The render's conversions for filters on deep frames (``studio.effects.api.DeepHost``)."""
+
+    def from_sdr(self, rgb: np.ndarray) -> np.ndarray:
+        return sdr_to_yuv444(rgb)
+
+    def sdr_chroma(self, i420: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return sdr_chroma_of_deep(i420)
+
+
+def sdr_chroma_of_deep(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The working-space Cb, Cr (float32 8-bit codes, unrounded, at chroma size) of a deep I420
+    buffer, by the SDR preview's tone mapping (``studio.media.hdr.sdr_planes``) of the picture at
+    chroma size: a chroma key matches its SDR key colour against what the preview showed."""
+    import cv2
+
+    from studio.core.colour import WORKING, i420_planes
+    from studio.media.hdr import sdr_planes
+
+    h, w = i420.shape[0] * 2 // 3, i420.shape[1]
+    y, u, v = i420_planes(i420, w, h)
+    small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    r, g, b = sdr_planes(small, u, v, transfer="hlg", bits=BITS, full_range=False)
+    m, off = rgb_to_yuv_matrix(WORKING)
+    cb = r * np.float32(m[1, 0]) + g * np.float32(m[1, 1]) + b * np.float32(m[1, 2]) + np.float32(off[1])
+    cr = r * np.float32(m[2, 0]) + g * np.float32(m[2, 1]) + b * np.float32(m[2, 2]) + np.float32(off[2])
+    return cb, cr
+
+
+DEEP_HOST = DeepConversions()
+
+
 def sdr_to_i420_reference(rgb: np.ndarray) -> np.ndarray:
     """The reference for :func:`sdr_to_i420`: the BT.2408 mapping step by step in float32
     (:func:`sdr_to_signal`, :func:`signal_to_i420`), ~120 ms per 1080x1920 frame. The fast path

@@ -8,7 +8,7 @@ chain on the visible part of the clip, paste, text sprites blended inside their 
 With ``deep=True`` (the HDR export) every buffer is 10-bit HLG I420 (uint16, ``studio.media.hlg``):
 the same placement, opacity, transitions and text, with the background and the text sprites
 placed into HLG by the BT.2408 mapping, and the built-in filters that declare ``deep`` (colour,
-vignette, blur, sharpen, grain, face blur, face sticker, reframe) on 10-bit codes; any other filter on a
+vignette, blur, sharpen, grain, chroma key, face blur, face sticker, reframe) on 10-bit codes; any other filter on a
 deep frame is an error
 (``studio.render.hdr_export`` refuses such a project before any work).
 """

@@ -12,7 +12,7 @@ from typing import Any
 from studio.core.frame import Frame
 from studio.core.project import VideoClip
 from studio.effects.chain import FilterChain, build_chain
-from studio.media.hlg import sdr_to_yuv444
+from studio.media.hlg import DEEP_HOST
 
 
 def clip_key(clip: VideoClip) -> str:
@@ -59,7 +59,7 @@ class ClipFilters:
                 mode=self.mode,  # type: ignore[arg-type]
                 clip_key=clip_key(clip),
                 cache_dir=self.cache_dir,
-                sdr_to_deep=sdr_to_yuv444 if self.deep else None,
+                deep=DEEP_HOST if self.deep else None,
             )
             self.problems.extend(p for p in chain.problems if p not in self.problems)
             self._chains[key] = chain

@@ -7,9 +7,9 @@ tagged so in the container and in the HEVC bitstream's VUI. It is offered when
 * the project has at least one HDR (HLG or PQ) video clip: an all-SDR project would only gain a
   bigger file that looks the same;
 * every enabled filter on a visible clip runs on 10-bit frames: the built-in colour, vignette,
-  blur, sharpen, film grain, face blur, face sticker and auto reframe do (``Filter.deep``); LUTs
-  (their tables are made for SDR), chroma key and plugins work on the 8-bit SDR working frame,
-  and dropping one silently would change the picture;
+  blur, sharpen, film grain, chroma key, face blur, face sticker and auto reframe do
+  (``Filter.deep``); LUTs (their tables are made for SDR) and plugins work on the 8-bit SDR
+  working frame, and dropping one silently would change the picture;
 * PyAV's FFmpeg has libx265 with 10-bit 4:2:0 input.
 
 Every reason it is not offered is a sentence, checked before any work.
@@ -92,7 +92,7 @@ def sdr_only_effects(project: Project) -> list[str]:
 def effects_sentence(names: Sequence[str]) -> str:
     return (
         "HDR export keeps 10-bit HLG through cuts, transitions, text, colour, vignette, blur, sharpen, "
-        "grain and face effects; these work in SDR only: "
+        "grain, chroma key and face effects; these work in SDR only: "
         f"{', '.join(names)}. Remove them or export in SDR."
     )
 

@@ -18,6 +18,7 @@ from studio.core.colour import rgb_to_i420
 from studio.core.frame import Frame
 from studio.effects.api import FilterError
 from studio.effects.chain import build_chain
+from studio.effects.imaging import i420_planes
 from studio.effects.registry import default_registry
 from tests.effects.helpers import astronaut, ref
 
@@ -99,7 +100,6 @@ def test_neutral_settings_leave_a_10_bit_frame_as_it_is() -> None:
     ("refs", "name"),
     [
         ([ref("studio.lut", look="teal-orange")], "LUT"),
-        ([ref("studio.chromakey")], "Chroma key"),
         ([ref("studio.color", saturation=1.2), ref("studio.lut", look="faded")], "LUT"),
     ],
 )
@@ -127,7 +127,58 @@ def test_which_built_ins_run_on_10_bit_frames() -> None:
         "studio.face-blur",
         "studio.face-sticker",
         "studio.reframe",
+        "studio.chromakey",
     }
+
+
+def _deep_clip_filters(refs: list[dict[str, Any]], buf: np.ndarray, tmp_path: Path) -> np.ndarray:
+    """``refs`` through the render's own chains for the HDR export (with the host's conversions)."""
+    from studio.core.project import VideoClip
+    from studio.render.filters import ClipFilters
+
+    clip = VideoClip.from_dict(
+        {"id": "c1", "source": "clip.mp4", "in_point": 0.0, "out_point": 1.0, "start": 0.0, "filters": refs},
+        base_dir=str(tmp_path),
+    )
+    filters = ClipFilters(30.0, "export", deep=True)
+    try:
+        return filters.process(clip, Frame.from_i420(buf, W, H), 0.0).as_i420()
+    finally:
+        filters.close()
+
+
+def test_a_green_screen_in_hlg_is_keyed_as_the_preview_shows_it(tmp_path: Path) -> None:
+    """A green screen with a grey subject, as an HLG picture: keyed on the chroma the SDR preview
+    shows, the screen becomes the background colour placed in HLG, the subject keeps its 10-bit
+    codes, and the matte is the one the 8-bit key pulls from the SDR picture."""
+    from studio.media.hlg import sdr_to_i420
+
+    rgb = np.zeros((H, W, 3), np.uint8)
+    rgb[...] = (0, 177, 64)  # #00b140, the filter's default key
+    rgb[H // 4 : 3 * H // 4, W // 4 : 3 * W // 4] = (150, 140, 130)
+    deep = sdr_to_i420(rgb)
+    refs = [ref("studio.chromakey", background="#ff0000")]
+    out = _deep_clip_filters(refs, deep, tmp_path)
+    assert out.dtype == np.uint16
+    red = sdr_to_i420(np.full((H, W, 3), (255, 0, 0), np.uint8))
+    screen = np.zeros((H, W), bool)
+    screen[:, :8] = True  # a band of the screen well away from the subject's edge
+    subject = np.zeros((H, W), bool)
+    subject[H // 4 + 8 : 3 * H // 4 - 8, W // 4 + 8 : 3 * W // 4 - 8] = True
+    y_out, y_red, y_in = out[:H].astype(int), red[:H].astype(int), deep[:H].astype(int)
+    assert np.abs(y_out[screen] - y_red[screen]).max() <= 2
+    assert np.abs(y_out[subject] - y_in[subject]).max() <= 2
+    _, u_out, v_out = (p.astype(int) for p in i420_planes(out))
+    _, u_red, v_red = (p.astype(int) for p in i420_planes(red))
+    assert np.abs(u_out[:, :4] - u_red[:, :4]).max() <= 2 and np.abs(v_out[:, :4] - v_red[:, :4]).max() <= 2
+    # the same matte as the 8-bit key on the SDR picture: the same pixels replaced
+    from studio.core.colour import rgb_to_i420
+
+    sdr_out = _run(rgb_to_i420(rgb), refs)[:H].astype(int)
+    sdr_red = rgb_to_i420(np.full((H, W, 3), (255, 0, 0), np.uint8))[:H].astype(int)
+    replaced_sdr = np.abs(sdr_out - sdr_red) <= 3
+    replaced_deep = np.abs(y_out - y_red) <= 6
+    assert (replaced_sdr == replaced_deep).mean() > 0.99
 
 
 def test_a_sticker_on_a_10_bit_frame_is_placed_in_hlg_by_the_host(tmp_path: Path) -> None:
@@ -136,22 +187,10 @@ def test_a_sticker_on_a_10_bit_frame_is_placed_in_hlg_by_the_host(tmp_path: Path
     outside it changes."""
     import cv2
 
-    from studio.core.project import VideoClip
-    from studio.render.filters import ClipFilters
-
     sticker = tmp_path / "white.png"
     cv2.imwrite(str(sticker), np.full((64, 96, 4), 255, np.uint8))
     frame10 = _picture().astype(np.uint16) * 4
-    clip = VideoClip.from_dict(
-        {"id": "c1", "source": "clip.mp4", "in_point": 0.0, "out_point": 1.0, "start": 0.0,
-         "filters": [ref("studio.face-sticker", file=str(sticker))]},
-        base_dir=str(tmp_path),
-    )  # fmt: skip
-    filters = ClipFilters(30.0, "export", deep=True)
-    try:
-        out = filters.process(clip, Frame.from_i420(frame10, W, H), 0.0).as_i420()
-    finally:
-        filters.close()
+    out = _deep_clip_filters([ref("studio.face-sticker", file=str(sticker))], frame10, tmp_path)
     assert out.dtype == np.uint16
     y_in, y_out = frame10[:H].astype(int), out[:H].astype(int)
     changed = np.abs(y_out - y_in) > 8

@@ -182,7 +182,7 @@ def sticker_placement(
 @functools.lru_cache(maxsize=8)
 def sticker_yuva(path: str, to_deep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """The sticker as premultiplied float32 (Y*a, Cb*a, Cr*a, a) in the codes of the frames it
-    goes on: the working space's, or with ``to_deep`` (``FilterContext.sdr_to_deep``) the deep
+    goes on: the working space's, or with ``to_deep`` (``FilterContext.deep.from_sdr``) the deep
     frames' 10-bit HLG ones. Premultiplied, a transparent pixel weighs nothing when the sticker is
     warped (bilinear) or its chroma averaged over 2x2 blocks, so its edges have no dark or
     coloured fringe."""
@@ -239,7 +239,7 @@ class FaceStickerFilter(_FaceFilter):
     name = "Face sticker"
     description = "Puts a sticker on every face; it moves, scales and tilts with the face."
     layout = I420  # blended into the planes: no RGB round trip of the whole frame
-    deep = True  # 10-bit frames: the sticker is placed in HLG by the host's sdr_to_deep
+    deep = True  # 10-bit frames: the sticker is placed in HLG by the host (FilterContext.deep)
     params = (
         ChoiceParam("sticker", default="sunglasses", choices=("sunglasses", "crown", "heart-eyes", "blush"), help="A sticker that ships with the app."),
         FileParam("file", extensions=(".png",), help="Your own transparent PNG; overrides the sticker (centred on the face)."),
@@ -262,9 +262,9 @@ class FaceStickerFilter(_FaceFilter):
             path, anchor = str(path_obj), sticker_anchors().get(values["sticker"], LEGACY_ANCHOR)
         to_deep = None
         if image.dtype == np.uint16:
-            to_deep = self.ctx.sdr_to_deep
-            if to_deep is None:
+            if self.ctx.deep is None:
                 raise FilterError(self.id, "a 10-bit frame came without the host's SDR -> HLG conversion")
+            to_deep = self.ctx.deep.from_sdr
         sticker = sticker_yuva(path, to_deep)
         out = image.copy()
         h, w = image.shape[0] * 2 // 3, image.shape[1]
