@@ -90,10 +90,13 @@ def sdr_only_effects(project: Project) -> list[str]:
 
 
 def effects_sentence(names: Sequence[str]) -> str:
+    """What blocks the HDR export first (the effects by name), then what it does keep."""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb, pronoun = ("works", "it") if len(names) == 1 else ("work", "them")
     return (
-        "HDR export keeps 10-bit HLG through cuts, transitions, text, colour, vignette, blur, sharpen, "
-        "grain, chroma key and face effects; these work in SDR only: "
-        f"{', '.join(names)}. Remove them or export in SDR."
+        f"{listed} {verb} in SDR only: remove {pronoun} or export in SDR. HDR export keeps 10-bit HLG "
+        "through cuts, transitions, text, colour, vignette, blur, sharpen, grain, chroma key and "
+        "face effects."
     )
 
 

@@ -264,7 +264,10 @@ def test_a_look_refuses_the_hdr_export_before_any_work(clips: dict[str, Path], t
         )
     # the colour filter runs on 10-bit frames; the LUT's tables are made for SDR
     assert effects_sentence(["LUT"]) in refused.value.problems
-    assert "these work in SDR only: LUT. Remove them or export in SDR." in refused.value.message
+    assert "LUT works in SDR only: remove it or export in SDR." in refused.value.message
+    assert effects_sentence(["LUT", "Glow", "Halo"]).startswith(
+        "LUT, Glow and Halo work in SDR only: remove them or export in SDR. HDR export keeps"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

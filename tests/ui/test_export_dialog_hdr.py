@@ -50,7 +50,18 @@ def test_hdr_box_is_off_with_its_reason_for_an_sdr_project(qtbot: QtBot, ui_medi
 def test_hdr_box_names_the_looks_that_keep_it_off(qtbot: QtBot, hlg_clip: Path) -> None:
     dialog = _dialog(qtbot, _project(hlg_clip, [FilterRef("studio.lut", {"look": "warm-film"})]))
     assert not dialog.hdr.isEnabled()
-    assert "these work in SDR only: LUT. Remove them or export in SDR." in dialog.hdr.toolTip()
+    assert "LUT works in SDR only: remove it or export in SDR." in dialog.hdr.toolTip()
+
+
+def test_hdr_box_is_offered_with_the_looks_that_run_on_10_bit_frames(qtbot: QtBot, hlg_clip: Path) -> None:
+    looks = [
+        FilterRef("studio.color", {"saturation": 1.3}),
+        FilterRef("studio.vignette", {"amount": 0.4}),
+        FilterRef("studio.face-sticker", {"sticker": "sunglasses"}),
+        FilterRef("studio.chromakey", {}),
+    ]
+    dialog = _dialog(qtbot, _project(hlg_clip, looks))
+    assert dialog.hdr.isEnabled() and dialog.hdr_reason is None
 
 
 def test_hdr_box_is_offered_for_an_hlg_clip_and_exports_hlg(
