@@ -372,3 +372,21 @@ def test_dragging_along_the_main_track_draws_the_others_making_room(
     qtbot.mouseRelease(view, LEFT, Qt.KeyboardModifier.NoModifier, end)
     assert view.magnetic_preview() == {}
     assert starts(project, "v1") == {"c": 0.0, "a": 1.0, "b": 2.0}
+
+
+def test_the_magnet_button_under_the_timeline_turns_the_magnetic_track_off_and_on(
+    qtbot: QtBot, ui_media: dict[str, Path]
+) -> None:
+    from studio.ui.editor.timeline import TimelineWidget
+
+    widget = TimelineWidget(TimelineModel(History(packed_project(str(ui_media["clip"])))))
+    qtbot.addWidget(widget)
+    widget.resize(900, 240)
+    widget.show()
+    qtbot.waitExposed(widget)
+    button = widget.magnet_button
+    assert button.text() == "Magnet" and button.isChecked() and widget.view.model.magnetic
+    qtbot.mouseClick(button, LEFT)
+    assert not button.isChecked() and not widget.view.model.magnetic
+    qtbot.mouseClick(button, LEFT)
+    assert button.isChecked() and widget.view.model.magnetic

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QResizeEvent
-from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QToolButton, QVBoxLayout, QWidget
 
 from studio.core.project import Track
 from studio.ui.editor.timeline.actions import ActionsMixin
@@ -184,7 +184,7 @@ class TimelineView(GeometryMixin, ActionsMixin, InteractionMixin, PaintingMixin,
 
 
 class TimelineWidget(QWidget):
-    """The view with a horizontal scroll bar under it."""
+    """The view with a horizontal scroll bar under it, and the magnetic main track's toggle."""
 
     def __init__(
         self,
@@ -196,11 +196,23 @@ class TimelineWidget(QWidget):
         super().__init__(parent)
         self.view = TimelineView(model, thumbnails, waveforms)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        magnetic = self.view.actions_by_name["magnetic"]
+        magnetic.setIconText("Magnet")
+        self.magnet_button = QToolButton()
+        self.magnet_button.setDefaultAction(magnetic)
+        self.magnet_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.magnet_button.setAutoRaise(True)
+        self.magnet_button.setFixedHeight(self.scrollbar.sizeHint().height())  # the row stays as thin
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.setSpacing(0)
+        bottom.addWidget(self.magnet_button)
+        bottom.addWidget(self.scrollbar, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.scrollbar)
+        layout.addLayout(bottom)
         self.view.viewChanged.connect(self._sync_scrollbar)
         model.changed.connect(self._sync_scrollbar)
         self.scrollbar.valueChanged.connect(
