@@ -165,6 +165,30 @@ def rgb_to_i420(rgb: np.ndarray, space: YuvSpace = WORKING) -> np.ndarray:
     return out
 
 
+def rgb_to_yuv444(rgb: np.ndarray, space: YuvSpace = WORKING) -> np.ndarray:
+    """HxWx3 float32 Y'CbCr codes of ``space`` (unrounded, chroma at full size) of an HxWx3 uint8
+    R'G'B' image: for a picture that is warped or blended before it is subsampled."""
+    import cv2
+
+    return cv2.transform(np.ascontiguousarray(rgb).astype(np.float32), _to_yuv_transform(space))
+
+
+def yuv444_to_i420(yuv: np.ndarray, bits: int = 8) -> np.ndarray:
+    """The (h*3/2, w) I420 buffer (uint8, or uint16 for more than 8 bits) of HxWx3 float Y'CbCr
+    codes (even size): luma rounded, chroma the 2x2 box average rounded."""
+    import cv2
+
+    h, w = yuv.shape[:2]
+    top = (1 << bits) - 1
+    small = cv2.resize(yuv, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    out = np.empty((h * 3 // 2, w), np.uint8 if bits == 8 else np.uint16)
+    y, u, v = i420_planes(out, w, h)
+    y[...] = np.clip(np.rint(yuv[..., 0]), 0, top)
+    u[...] = np.clip(np.rint(small[..., 1]), 0, top)
+    v[...] = np.clip(np.rint(small[..., 2]), 0, top)
+    return out
+
+
 def rgb_to_yuv(rgb: tuple[float, float, float], space: YuvSpace = WORKING) -> tuple[float, float, float]:
     """One colour (R, G, B in 0..255) as unrounded (Y, U, V) codes of ``space``."""
     m, off = rgb_to_yuv_matrix(space)

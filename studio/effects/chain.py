@@ -230,7 +230,7 @@ class FilterChain:
         """One filter on ``frame``; on failure the frame as it was (preview) or FilterError (export)."""
         if step.disabled:
             return frame
-        if frame.deep and not (step.cls.deep and step.cls.layout == I420 and not step.guarded):
+        if frame.deep and not self.registry.runs_deep(step.cls.id):
             # not the filter's fault: the HDR export checks this before it starts
             raise FilterError(
                 step.cls.id,

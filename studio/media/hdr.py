@@ -258,6 +258,23 @@ def _dithered(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def sdr_chroma(
+    i420: np.ndarray, width: int, height: int, *, transfer: str, bits: int, full_range: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The working-space Cb, Cr (float32 8-bit codes, unrounded, at chroma size) that the SDR
+    mapping of :func:`sdr_planes` gives a BT.2020 I420 buffer (codes of ``bits``), worked at chroma
+    size: a chroma key on HDR frames matches its SDR key colour against what the preview showed."""
+    import cv2
+
+    from studio.core.colour import WORKING, i420_planes, rgb_to_yuv_matrix
+
+    y, u, v = i420_planes(i420, width, height)
+    small = cv2.resize(y, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    planes = sdr_planes(small, u, v, transfer=transfer, bits=bits, full_range=full_range)
+    m, off = rgb_to_yuv_matrix(WORKING)
+    return _weighted(planes, m[1]) + np.float32(off[1]), _weighted(planes, m[2]) + np.float32(off[2])
+
+
 def to_sdr_i420(
     y: np.ndarray,
     u: np.ndarray,

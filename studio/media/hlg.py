@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from studio.core.colour import YuvSpace, repeat_2x2, rgb_to_yuv_matrix, yuv_to_rgb_matrix
+from studio.core.colour import YuvSpace, repeat_2x2, rgb_to_yuv_matrix, yuv444_to_i420, yuv_to_rgb_matrix
 from studio.core.frame import Frame
 from studio.media.colour import SourceColour, frame_colour, to_working
-from studio.media.hdr import BT2020_TO_BT709, HLG_PEAK, KB_2020, KR_2020, hlg_gamma
+from studio.media.hdr import BT2020_TO_BT709, HLG_PEAK, KB_2020, KR_2020, hlg_gamma, sdr_chroma
 
 BITS = 10
 DEEP = YuvSpace("bt2020", False)
@@ -115,35 +115,27 @@ def pq_to_signal(pq_rgb: np.ndarray) -> np.ndarray:
     return display_to_signal(pq_eotf32(pq_rgb) * np.float32(1.0 / HLG_PEAK))
 
 
+def signal_to_yuv444(signal: np.ndarray) -> np.ndarray:
+    """HxWx3 HLG R'G'B' 0..1 -> HxWx3 float32 deep Y'CbCr codes (10-bit, unrounded, full size)."""
+    import cv2
+
+    m, off = rgb_to_yuv_matrix(DEEP, BITS)
+    affine = np.hstack([m, off[:, None]]).astype(np.float32)
+    return cv2.transform(np.ascontiguousarray(signal, np.float32), affine)
+
+
 def signal_to_i420(signal: np.ndarray) -> np.ndarray:
     """HxWx3 HLG R'G'B' 0..1 (even size) -> deep I420 (uint16 10-bit codes, BT.2020 NCL, limited).
 
     Chroma is the 2x2 average of full-size Cb/Cr, as ``studio.core.colour.rgb_to_i420`` does."""
-    import cv2
-
-    h, w = signal.shape[:2]
-    m, off = rgb_to_yuv_matrix(DEEP, BITS)
-    affine = np.hstack([m, off[:, None]]).astype(np.float32)
-    yuv = cv2.transform(np.ascontiguousarray(signal, np.float32), affine)
-    small = cv2.resize(yuv, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    out = np.empty((h * 3 // 2, w), np.uint16)
-    chroma = out[h:].reshape(-1)
-    q = (h // 2) * (w // 2)
-    out[:h] = np.clip(np.rint(yuv[..., 0]), 0, 1023)
-    chroma[:q] = np.clip(np.rint(small[..., 1]), 0, 1023).reshape(-1)
-    chroma[q:] = np.clip(np.rint(small[..., 2]), 0, 1023).reshape(-1)
-    return out
+    return yuv444_to_i420(signal_to_yuv444(signal), BITS)
 
 
 def sdr_to_yuv444(rgb: np.ndarray) -> np.ndarray:
     """HxWx3 uint8 SDR R'G'B' -> HxWx3 float32 deep Y'CbCr (10-bit codes, unrounded, chroma at
     full size): the BT.2408 placement of :func:`sdr_to_i420` for a picture that is warped and
     blended before it is subsampled (a face sticker). Float reference speed: for small pictures."""
-    import cv2
-
-    m, off = rgb_to_yuv_matrix(DEEP, BITS)
-    affine = np.hstack([m, off[:, None]]).astype(np.float32)
-    return cv2.transform(sdr_to_signal(np.ascontiguousarray(rgb)), affine)
+    return signal_to_yuv444(sdr_to_signal(np.ascontiguousarray(rgb)))
 
 
 class DeepConversions:
@@ -153,26 +145,8 @@ class DeepConversions:
         return sdr_to_yuv444(rgb)
 
     def sdr_chroma(self, i420: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return sdr_chroma_of_deep(i420)
-
-
-def sdr_chroma_of_deep(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The working-space Cb, Cr (float32 8-bit codes, unrounded, at chroma size) of a deep I420
-    buffer, by the SDR preview's tone mapping (``studio.media.hdr.sdr_planes``) of the picture at
-    chroma size: a chroma key matches its SDR key colour against what the preview showed."""
-    import cv2
-
-    from studio.core.colour import WORKING, i420_planes
-    from studio.media.hdr import sdr_planes
-
-    h, w = i420.shape[0] * 2 // 3, i420.shape[1]
-    y, u, v = i420_planes(i420, w, h)
-    small = cv2.resize(y, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    r, g, b = sdr_planes(small, u, v, transfer="hlg", bits=BITS, full_range=False)
-    m, off = rgb_to_yuv_matrix(WORKING)
-    cb = r * np.float32(m[1, 0]) + g * np.float32(m[1, 1]) + b * np.float32(m[1, 2]) + np.float32(off[1])
-    cr = r * np.float32(m[2, 0]) + g * np.float32(m[2, 1]) + b * np.float32(m[2, 2]) + np.float32(off[2])
-    return cb, cr
+        h, w = i420.shape[0] * 2 // 3, i420.shape[1]
+        return sdr_chroma(i420, w, h, transfer="hlg", bits=BITS)
 
 
 DEEP_HOST = DeepConversions()

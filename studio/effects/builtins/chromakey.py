@@ -28,6 +28,12 @@ def rgb_to_yuv(color: str) -> tuple[float, float, float]:
 
 @functools.lru_cache(maxsize=4)
 def background_i420(path: str, width: int, height: int) -> np.ndarray:
+    return colour.rgb_to_i420(background_rgb(path, width, height))
+
+
+@functools.lru_cache(maxsize=2)
+def background_rgb(path: str, width: int, height: int) -> np.ndarray:
+    """The background image as RGB, scaled and centre-cropped to fill ``width`` x ``height``."""
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise FilterError("studio.chromakey", f"cannot read the background image {path}")
@@ -39,7 +45,7 @@ def background_i420(path: str, width: int, height: int) -> np.ndarray:
     y0 = (resized.shape[0] - height) // 2
     x0 = (resized.shape[1] - width) // 2
     crop = np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
-    return colour.rgb_to_i420(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
 
 
 def deep_background(
@@ -68,16 +74,7 @@ def _deep_colour(
 def _deep_image(
     path: str, width: int, height: int, from_sdr: Callable[[np.ndarray], np.ndarray]
 ) -> np.ndarray:
-    sdr = background_i420(path, width, height)
-    rgb = colour.i420_to_rgb(sdr, width, height)
-    yuv = from_sdr(rgb)
-    small = cv2.resize(yuv, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    out = np.empty((height * 3 // 2, width), np.uint16)
-    y, u, v = i420_planes(out)
-    y[...] = np.clip(np.rint(yuv[..., 0]), 0, 1023)
-    u[...] = np.clip(np.rint(small[..., 1]), 0, 1023)
-    v[...] = np.clip(np.rint(small[..., 2]), 0, 1023)
-    return out
+    return colour.yuv444_to_i420(from_sdr(background_rgb(path, width, height)), 10)
 
 
 class ChromaKeyFilter(Filter):

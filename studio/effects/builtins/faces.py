@@ -15,7 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from studio.core.colour import WORKING, rgb_to_yuv_matrix
+from studio.core.colour import rgb_to_yuv444
 from studio.effects.api import (
     I420,
     BoolParam,
@@ -188,12 +188,7 @@ def sticker_yuva(path: str, to_deep: Callable[[np.ndarray], np.ndarray] | None =
     coloured fringe."""
     rgba = load_sticker(path)
     rgb = np.ascontiguousarray(rgba[..., :3])
-    if to_deep is not None:
-        yuv = np.asarray(to_deep(rgb), np.float32)
-    else:
-        m, off = rgb_to_yuv_matrix(WORKING)
-        affine = np.hstack([m / 255.0, off[:, None]]).astype(np.float32)
-        yuv = cv2.transform(rgb.astype(np.float32), affine)
+    yuv = np.asarray(to_deep(rgb), np.float32) if to_deep is not None else rgb_to_yuv444(rgb)
     alpha = rgba[..., 3:4].astype(np.float32) / np.float32(255.0)
     return np.ascontiguousarray(np.concatenate([yuv * alpha, alpha], axis=2))
 
